@@ -1,0 +1,252 @@
+//! The facts document that rules see (POLICY-API.md): pure serde data, no I/O.
+//!
+//! Every key of POLICY-API.md exists in every document: optional values are `Option`s that
+//! serialise as `null` (Rhai `()`), never skipped. The same types read a document back for
+//! `--facts FILE` replay, so anything a rule can see can be recorded and replayed.
+
+mod builders;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use builders::sample_facts;
+
+/// Schema tag written into every facts document, so a replayed file can be recognised.
+pub const FACTS_SCHEMA: &str = "tollgate.facts/v1";
+
+/// The whole document: top-level keys become constants in every rule's scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    /// `tollgate.facts/v1`; not visible to rules.
+    pub schema: String,
+    pub promotion: Promotion,
+    pub image: Image,
+    pub destination: Destination,
+    pub targets: Vec<Target>,
+    pub rbac: Rbac,
+    /// Configured environments by name; filled from configuration, not from the cluster.
+    pub environments: BTreeMap<String, Environment>,
+    /// Things the gatherer noticed that a reader should know (objects it could not interpret,
+    /// lenient parses of malformed annotations, reads that were refused). Shown in reports.
+    pub warnings: Vec<String>,
+    /// How the targets were found (`--target` or discovery), for the report.
+    pub discovery: String,
+}
+
+/// A tag reference split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagRef {
+    pub namespace: String,
+    pub stream: String,
+    /// `None` for a `stream@sha256:…` source.
+    pub tag: Option<String>,
+    /// `ns/stream:tag` (or `ns/stream@sha256:…`).
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    pub source: TagRef,
+    pub destination: TagRef,
+    pub digest: String,
+    pub noop: bool,
+    pub requested_by: Option<String>,
+    pub reason: Option<String>,
+    pub time: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    pub commit: Option<String>,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub issued_by: Option<String>,
+    pub issued_to: Option<String>,
+    pub created: Option<String>,
+}
+
+/// One entry of a tag's history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    pub digest: String,
+    pub created: Option<String>,
+}
+
+/// The candidate image. Metadata fields are `None` when the snapshot or cluster did not
+/// provide the image's metadata (no ImageStreamTag / ImageStreamImage / Image object).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub digest: String,
+    pub reference: Option<String>,
+    pub created: Option<String>,
+    pub age_hours: Option<f64>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub annotations: Option<BTreeMap<String, String>>,
+    pub build: Option<Build>,
+    pub architecture: Option<String>,
+    pub os: Option<String>,
+    pub size_bytes: Option<i64>,
+    pub signatures: Option<Vec<Signature>>,
+    pub source_history: Vec<HistoryEntry>,
+}
+
+/// An object reference as OpenShift writes it (`from` of a tag or trigger).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// The destination tag as it is now. `exists` is `None` when the destination stream was not
+/// available (not in the snapshot, or not readable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    pub exists: Option<bool>,
+    pub digest: Option<String>,
+    pub image_created: Option<String>,
+    pub from: Option<ObjectRef>,
+    pub tracking: Option<bool>,
+    pub reference_policy: Option<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// `ImageChange` or `ConfigChange`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub automatic: bool,
+    pub paused: bool,
+    pub containers: Vec<String>,
+    pub from: Option<ObjectRef>,
+    pub from_tracking: Option<bool>,
+    pub last_triggered_image: Option<String>,
+    pub consumes_promotion: bool,
+    /// Why OpenShift would not honour this trigger as written (e.g. a `"paused": "false"`
+    /// string that makes the controller reject the whole annotation), or `None`.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    pub pinned: bool,
+    pub triggered: bool,
+}
+
+/// A binding that grants a right, as `pull_grants` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub namespace: Option<String>,
+    pub binding: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub environment: String,
+    pub paused: bool,
+    pub replicas: Option<i64>,
+    pub service_account: String,
+    pub latest_version: Option<i64>,
+    pub rollout_in_progress: Option<bool>,
+    pub triggers: Vec<Trigger>,
+    pub containers: Vec<Container>,
+    pub will_roll_out_automatically: bool,
+    pub can_pull: Option<bool>,
+    pub pull_grants: Vec<Grant>,
+}
+
+impl Target {
+    /// `ns/dc/name` or `ns/deployment/name`: how reports and exceptions name a target.
+    pub fn display_ref(&self) -> String {
+        let kind = if self.kind == "DeploymentConfig" {
+            "dc"
+        } else {
+            "deployment"
+        };
+        format!("{}/{}/{}", self.namespace, kind, self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRefFact {
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Binding {
+    /// `None` for a ClusterRoleBinding.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub role: RoleRefFact,
+    pub subjects: Vec<Subject>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Puller {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The binding that grants it, `ns/name` (or `name` for a cluster binding).
+    pub via: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rbac {
+    pub bindings: Vec<Binding>,
+    pub unreadable: Vec<String>,
+    pub pullers: Vec<Puller>,
+    pub promoter_can_tag: Option<bool>,
+    pub promoter_can_roll_out: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub namespaces: Vec<String>,
+    pub params: serde_json::Map<String, serde_json::Value>,
+}

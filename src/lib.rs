@@ -1,0 +1,8 @@
+//! tollgate: policy-checked image promotion for OpenShift.
+//!
+//! The pipeline is gather → evaluate → decide → act → report; each stage is a module.
+
+pub mod config;
+pub mod exit;
+pub mod facts;
+pub mod refs;
