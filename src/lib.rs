@@ -6,3 +6,7 @@ pub mod config;
 pub mod exit;
 pub mod facts;
 pub mod refs;
+pub mod gather;
+pub mod openshift;
+pub mod policy;
+pub mod policy_files;

@@ -1,0 +1,1 @@
+//! Rhai: the one hardened engine, compiling rules, evaluating them over the facts, diagnostics.

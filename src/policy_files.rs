@@ -1,0 +1,1 @@
+//! Reads rule files from policy directories (the I/O edge of the policy stage).
