@@ -1,0 +1,189 @@
+//! The command line (clap derive): commands and the flag groups they share. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::plan::RolloutMode;
+
+/// Policy-checked image promotion for OpenShift.
+///
+/// tollgate gathers the facts of a promotion (the candidate image, the RBAC bindings around the
+/// projects involved, the DeploymentConfigs and Deployments that consume the tag), evaluates Rhai
+/// policy rules against them, and either moves the tag pinned to the checked digest or explains
+/// which rules failed and how to make them pass.
+///
+/// Exit status: 0 allowed (and done), 1 denied by policy, 2 could not decide (bad input, a rule
+/// error, unreadable cluster), 3 partly done (the tag moved but a rollout failed).
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate the rules for a promotion and report the decision; never writes.
+    Check(CheckArgs),
+    /// Evaluate, then (when allowed) retag pinned to the checked digest and roll out.
+    ///
+    /// On a --snapshot or --facts source, promote is always a dry run: it prints the plan.
+    Promote(PromoteArgs),
+    /// Print the facts document the rules would see (JSON), e.g. to write or debug a rule.
+    Facts(FactsArgs),
+    /// Compile every rule and report syntax errors with file, line and column.
+    Lint(LintArgs),
+}
+
+/// What to promote.
+#[derive(Debug, Args)]
+pub struct PromotionArgs {
+    /// The image to promote: `ns/stream:tag` or `ns/stream@sha256:…`.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+
+    /// The tag to move: `ns/stream:tag`.
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+
+    /// A workload the promotion reaches: `ns/dc/name`, `ns/deploymentconfig/name` or
+    /// `ns/deployment/name` (repeatable). Without it, every DeploymentConfig and Deployment whose
+    /// image trigger follows DESTINATION is found.
+    #[arg(long = "target", value_name = "REF")]
+    pub targets: Vec<String>,
+
+    /// Free text recorded as `promotion.reason` (and on the tag, when promoting).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+/// Where the facts come from.
+#[derive(Debug, Args)]
+pub struct FactsSourceArgs {
+    /// Objects exported with `oc get … -o yaml|json`: a file or a directory of them (single
+    /// objects, Lists, multi-document YAML). Repeatable. Read-only.
+    #[arg(long, value_name = "PATH", conflicts_with = "facts")]
+    pub snapshot: Vec<PathBuf>,
+
+    /// A facts document written earlier by `tollgate facts` (replay). Read-only.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+
+    /// The kubeconfig file for a live cluster (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The namespace for references written without one.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Evaluate as if the facts were gathered at this RFC 3339 time (default: now). Makes
+    /// snapshot runs reproducible, e.g. for image-age.
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+}
+
+/// Which rules, how configured.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// A directory of rules (`<rule-id>.rhai`). Repeatable. Default: ./policies
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+
+    /// Configuration: environments, rule levels and params. Default: ./tollgate.yaml when present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Make warnings block too.
+    #[arg(long = "fail-on", value_name = "WHAT")]
+    pub fail_on: Option<FailOnArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Warnings block the promotion like denials.
+    Warn,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable report (the default on a terminal).
+    Text,
+    /// The `tollgate.report/v1` JSON document (the default when stdout is not a terminal).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format. Default: text on a terminal, json otherwise.
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// Write the report to this file; the terminal keeps a one-line summary.
+    #[arg(long = "output-file", value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub promotion: PromotionArgs,
+    #[command(flatten)]
+    pub source: FactsSourceArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+
+    /// Print what would be done (the plan) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// After the retag: `auto` instantiates only targets that will not roll out by themselves,
+    /// `always` every target, `never` none.
+    #[arg(long, value_enum, default_value_t = RolloutMode::Auto, value_name = "MODE")]
+    pub rollout: RolloutMode,
+
+    /// Follow each rollout until it completes or fails, then confirm the promoted digest runs.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits, e.g. `90s`, `10m`.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FactsArgs {
+    #[command(flatten)]
+    pub promotion: PromotionArgs,
+    #[command(flatten)]
+    pub source: FactsSourceArgs,
+
+    /// Configuration (environments), as for check. Default: ./tollgate.yaml when present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Rule directories. Default: ./policies
+    #[arg(value_name = "POLICY_DIR")]
+    pub dirs: Vec<PathBuf>,
+}

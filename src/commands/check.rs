@@ -1,0 +1,65 @@
+//! `tollgate check`: evaluate the rules for a promotion and report; never writes.
+
+use crate::cli::{CheckArgs, FailOnArg};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::plan::Action;
+use crate::policy::Evaluator;
+use crate::report::{self, Report};
+use crate::verdict::{decide, Decision, FailOn};
+
+use super::{gather_facts, load_rules, load_settings, parse_request};
+
+/// Runs the gate up to the decision; `plan` turns an allowed decision into actions (promote).
+pub(crate) fn evaluate(
+    command: &'static str,
+    args: &CheckArgs,
+    plan: impl FnOnce(&crate::facts::Facts, Decision) -> Vec<Action>,
+) -> Result<Report, Error> {
+    let ns = args.source.namespace.as_deref();
+    let req = parse_request(&args.promotion, ns)?;
+    let settings = load_settings(args.policy.config.as_deref())?;
+    let rules = load_rules(&args.policy.policies, &settings)?;
+    let facts = gather_facts(&req, &args.promotion, &args.source, &settings)?;
+    let results = Evaluator::new().evaluate(&rules, &facts, &settings);
+    let fail_on = FailOn {
+        warn: args.policy.fail_on == Some(FailOnArg::Warn),
+    };
+    let verdict = decide(results, &rules, &settings, fail_on);
+    let actions = plan(&facts, verdict.decision);
+    Ok(Report::evaluated(command, &facts, verdict, actions, true))
+}
+
+/// Emits the report (or the error as a report in JSON mode) and maps it to the exit status.
+pub(crate) fn finish(
+    command: &'static str,
+    args: &CheckArgs,
+    outcome: Result<Report, Error>,
+) -> Result<ExitStatus, Error> {
+    let format = report::resolve_format(args.output.output);
+    let report = match outcome {
+        Ok(r) => r,
+        Err(e) if format == crate::cli::OutputFormat::Json => {
+            let r = Report::failed(command, &args.promotion.source, &args.promotion.destination, e.to_string());
+            report::emit(&r, format, args.output.output_file.as_deref())?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    report::emit(&report, format, args.output.output_file.as_deref())?;
+    Ok(match report.decision {
+        Decision::Allow => ExitStatus::Allowed,
+        Decision::Deny => ExitStatus::Denied,
+        Decision::Error => ExitStatus::Error,
+    })
+}
+
+/// The report `check` would print, without printing it (benchmarks, embedding).
+pub fn check_report(args: &CheckArgs) -> Result<Report, Error> {
+    evaluate("check", args, |_, _| vec![])
+}
+
+pub fn check(args: &CheckArgs) -> Result<ExitStatus, Error> {
+    let outcome = evaluate("check", args, |_, _| vec![]);
+    finish("check", args, outcome)
+}

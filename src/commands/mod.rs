@@ -1,0 +1,174 @@
+//! One file per command; this module holds the steps they share (load config and rules, gather).
+
+mod check;
+mod facts;
+mod lint;
+mod promote;
+
+use std::path::{Path, PathBuf};
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub use check::{check, check_report};
+pub use facts::facts;
+pub use lint::lint;
+pub use promote::promote;
+
+use crate::cli::{FactsSourceArgs, PromotionArgs};
+use crate::config::Settings;
+use crate::error::Error;
+use crate::facts::{Facts, FACTS_SCHEMA};
+use crate::gather::{self, PromotionRequest};
+use crate::policy::{self, RuleSet};
+use crate::policy_files;
+use crate::refs::{parse_destination, parse_source, parse_target, ImageRef, TargetRef};
+
+/// The parsed promotion arguments.
+pub(crate) struct Request {
+    pub source: ImageRef,
+    pub destination: ImageRef,
+    pub targets: Vec<TargetRef>,
+}
+
+pub(crate) fn parse_request(p: &PromotionArgs, ns: Option<&str>) -> Result<Request, Error> {
+    let source = parse_source(&p.source, ns)?;
+    let destination = parse_destination(&p.destination, ns)?;
+    let mut targets = p
+        .targets
+        .iter()
+        .map(|t| parse_target(t, ns))
+        .collect::<Result<Vec<_>, _>>()?;
+    targets.sort();
+    targets.dedup();
+    Ok(Request {
+        source,
+        destination,
+        targets,
+    })
+}
+
+fn file_error(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::File {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// `--config FILE`, else `./tollgate.yaml` when present, else the built-in defaults.
+pub(crate) fn load_settings(explicit: Option<&Path>) -> Result<Settings, Error> {
+    let default = Path::new("tollgate.yaml");
+    let path = match explicit {
+        Some(p) => p,
+        None if default.is_file() => default,
+        None => return Ok(Settings::default()),
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+    let settings = Settings::parse(&text, &path.display().to_string())?;
+    tracing::info!(config = %path.display(), "configuration loaded");
+    Ok(settings)
+}
+
+/// Reads and compiles every rule (before any fact is gathered) and checks the configuration
+/// names only rules that exist.
+pub(crate) fn load_rules(dirs: &[PathBuf], settings: &Settings) -> Result<RuleSet, Error> {
+    let dirs = if dirs.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        dirs.to_vec()
+    };
+    let sources = policy_files::read_policy_dirs(&dirs)?;
+    let rules = policy::compile(sources)?;
+    for id in settings.rules.keys() {
+        if !rules.rules.iter().any(|r| &r.id == id) {
+            let known: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "{}: rules.{id}: no rule `{id}` in {} (rules: {})",
+                settings.source.as_deref().unwrap_or("configuration"),
+                dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+                known.join(", ")
+            )));
+        }
+    }
+    tracing::info!(rules = rules.rules.len(), "rules compiled");
+    Ok(rules)
+}
+
+fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Error> {
+    match text {
+        None => Ok(OffsetDateTime::now_utc()),
+        Some(t) => OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
+            Error::Usage(format!(
+                "--time `{t}`: not an RFC 3339 time ({e}); example: 2024-03-05T12:00:00Z"
+            ))
+        }),
+    }
+}
+
+/// Builds the facts from the chosen source: a snapshot, a recorded facts file, or the cluster.
+pub(crate) fn gather_facts(
+    req: &Request,
+    p: &PromotionArgs,
+    src: &FactsSourceArgs,
+    settings: &Settings,
+) -> Result<Facts, Error> {
+    if let Some(path) = &src.facts {
+        return replay(path, req);
+    }
+    if src.snapshot.is_empty() {
+        return Err(Error::Usage(
+            "no facts source: reading a live cluster is not available in this version; pass \
+             --snapshot PATH (objects exported with `oc get … -o yaml`) or --facts FILE"
+                .into(),
+        ));
+    }
+    let objects = gather::snapshot::load(&src.snapshot)?;
+    let request = PromotionRequest {
+        source: req.source.clone(),
+        destination: req.destination.clone(),
+        targets: req.targets.clone(),
+        reason: p.reason.clone(),
+        requested_by: None,
+        time: parse_time(src.time.as_deref())?,
+    };
+    Ok(gather::build_facts(&objects, &request, settings)?)
+}
+
+/// Reads a facts document written by `tollgate facts` and checks it is for this promotion.
+fn replay(path: &Path, req: &Request) -> Result<Facts, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| file_error(path, format!("not JSON (line {}, column {}): {e}", e.line(), e.column())))?;
+    let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
+    if schema != FACTS_SCHEMA {
+        return Err(file_error(
+            path,
+            format!("not a facts document: `schema` is `{schema}`, expected `{FACTS_SCHEMA}` (write one with `tollgate facts`)"),
+        ));
+    }
+    let facts: Facts = serde_path_to_error::deserialize(value)
+        .map_err(|e| file_error(path, format!("at `{}`: {}", e.path(), e.inner())))?;
+    let (want_src, want_dst) = (req.source.to_string(), req.destination.to_string());
+    if facts.promotion.source.reference != want_src || facts.promotion.destination.reference != want_dst {
+        return Err(file_error(
+            path,
+            format!(
+                "these facts are for {} → {}, not {want_src} → {want_dst}",
+                facts.promotion.source.reference, facts.promotion.destination.reference
+            ),
+        ));
+    }
+    if !req.targets.is_empty() {
+        let mut have: Vec<String> = facts.targets.iter().map(|t| t.display_ref()).collect();
+        let mut want: Vec<String> = req.targets.iter().map(|t| t.to_string()).collect();
+        have.sort();
+        want.sort();
+        if have != want {
+            return Err(file_error(
+                path,
+                format!("the facts' targets are [{}], not [{}]", have.join(", "), want.join(", ")),
+            ));
+        }
+    }
+    Ok(facts)
+}

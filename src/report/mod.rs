@@ -1,0 +1,105 @@
+//! Reports: the only code that writes to stdout. One `Report` value, rendered per format.
+
+mod emit;
+mod json;
+mod text;
+
+use serde::Serialize;
+
+use crate::facts::Facts;
+use crate::plan::Action;
+use crate::verdict::{Decision, RuleVerdict, Tally, Verdict};
+
+pub use emit::{emit, print_stdout, resolve_format};
+pub use json::render_json;
+pub use text::{render_summary_line, render_text};
+
+/// Identifies the JSON report layout (CLI.md).
+pub const REPORT_SCHEMA: &str = "tollgate.report/v1";
+
+/// What was asked, as the report repeats it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromotionSummary {
+    pub source: String,
+    pub destination: String,
+    pub digest: Option<String>,
+    pub targets: Vec<String>,
+    pub noop: Option<bool>,
+    pub image: Option<String>,
+    pub discovery: Option<String>,
+}
+
+/// The whole report of one run (`tollgate.report/v1`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub command: &'static str,
+    pub decision: Decision,
+    /// True when nothing was or will be written (check, dry runs, snapshots, denials).
+    pub dry_run: bool,
+    pub promotion: PromotionSummary,
+    pub rules: Vec<RuleVerdict>,
+    pub actions: Vec<Action>,
+    pub summary: Tally,
+    /// Things gathering noticed (unknown facts, lenient parses, refused reads).
+    pub warnings: Vec<String>,
+    /// Why no decision could be made, when `decision` is `error` before any rule ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Report {
+    /// A report for a run whose rules were evaluated.
+    pub fn evaluated(
+        command: &'static str,
+        facts: &Facts,
+        verdict: Verdict,
+        actions: Vec<Action>,
+        dry_run: bool,
+    ) -> Report {
+        Report {
+            schema: REPORT_SCHEMA,
+            command,
+            decision: verdict.decision,
+            dry_run,
+            promotion: PromotionSummary {
+                source: facts.promotion.source.reference.clone(),
+                destination: facts.promotion.destination.reference.clone(),
+                digest: Some(facts.promotion.digest.clone()),
+                targets: facts.targets.iter().map(|t| t.display_ref()).collect(),
+                noop: Some(facts.promotion.noop),
+                image: facts.image.reference.clone(),
+                discovery: Some(facts.discovery.clone()),
+            },
+            rules: verdict.rules,
+            actions,
+            summary: verdict.tally,
+            warnings: facts.warnings.clone(),
+            error: None,
+        }
+    }
+
+    /// A report for a run that stopped before a decision (bad input, unreadable cluster).
+    pub fn failed(command: &'static str, source: &str, destination: &str, error: String) -> Report {
+        Report {
+            schema: REPORT_SCHEMA,
+            command,
+            decision: Decision::Error,
+            dry_run: true,
+            promotion: PromotionSummary {
+                source: source.to_string(),
+                destination: destination.to_string(),
+                digest: None,
+                targets: vec![],
+                noop: None,
+                image: None,
+                discovery: None,
+            },
+            rules: vec![],
+            actions: vec![],
+            summary: Tally::default(),
+            warnings: vec![],
+            error: Some(error),
+        }
+    }
+}

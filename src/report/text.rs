@@ -1,0 +1,126 @@
+//! The human-readable report: outcome marks, messages with the rules' fix hints, plan, summary.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::plan::ActionStatus;
+use crate::policy::Outcome;
+use crate::verdict::Decision;
+
+fn mark(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "✓",
+        Outcome::Deny => "✗",
+        Outcome::Warn => "!",
+        Outcome::Skip => "–",
+        Outcome::Error => "E",
+    }
+}
+
+/// `DENY — 1 denied, 1 warning, 7 passed, 1 skipped`
+pub fn render_summary_line(r: &Report) -> String {
+    let t = &r.summary;
+    let mut parts = vec![];
+    for (n, one, many) in [
+        (t.error, "error", "errors"),
+        (t.deny, "denied", "denied"),
+        (t.warn, "warning", "warnings"),
+        (t.pass, "passed", "passed"),
+        (t.skip, "skipped", "skipped"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {}", if n == 1 { one } else { many }));
+        }
+    }
+    let word = match r.decision {
+        Decision::Allow => "ALLOW",
+        Decision::Deny => "DENY",
+        Decision::Error => "ERROR",
+    };
+    if parts.is_empty() {
+        format!("decision: {word}")
+    } else {
+        format!("decision: {word} — {}", parts.join(", "))
+    }
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines().map(|l| format!("{prefix}{l}\n")).collect()
+}
+
+/// The full text report.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    let p = &r.promotion;
+    let _ = writeln!(out, "tollgate {}  {} → {}", r.command, p.source, p.destination);
+    if let Some(e) = &r.error {
+        let _ = writeln!(out, "\nerror: could not decide\n{}", indent(e, "  "));
+        let _ = writeln!(out, "{}", render_summary_line(r));
+        return out;
+    }
+    if let Some(d) = &p.digest {
+        let _ = writeln!(out, "  digest   {d}{}", if p.noop == Some(true) { "  (destination already points here)" } else { "" });
+    }
+    if let Some(i) = &p.image {
+        let _ = writeln!(out, "  image    {i}");
+    }
+    if p.targets.is_empty() {
+        let _ = writeln!(out, "  targets  none");
+    } else {
+        let _ = writeln!(out, "  targets  {}", p.targets.join(", "));
+    }
+    if let Some(d) = &p.discovery {
+        let _ = writeln!(out, "           ({d})");
+    }
+    let width = r.rules.iter().map(|v| v.id.len()).max().unwrap_or(0);
+    let _ = writeln!(out, "\nrules");
+    for v in &r.rules {
+        let _ = writeln!(out, "  {} {:width$}  {}", mark(v.outcome), v.id, v.title);
+        let failing = matches!(v.outcome, Outcome::Deny | Outcome::Warn | Outcome::Error);
+        for m in &v.messages {
+            let prefix = if v.outcome == Outcome::Skip { "skipped: " } else { "" };
+            out.push_str(&indent(&format!("{prefix}{m}"), "      "));
+        }
+        if let Some(level) = v.level {
+            let _ = writeln!(out, "      (counted as {level} by configuration)");
+        }
+        if failing && v.outcome != Outcome::Error {
+            if let Some(fix) = &v.fix {
+                out.push_str(&indent(&format!("fix: {fix}"), "      "));
+            }
+        }
+        if v.outcome == Outcome::Error {
+            let _ = writeln!(out, "      ({})", v.file);
+        }
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(out, "\nnotes from gathering");
+        for w in &r.warnings {
+            out.push_str(&indent(&format!("- {w}"), "  "));
+        }
+    }
+    if !r.actions.is_empty() {
+        let heading = if r.dry_run {
+            "plan (dry run: nothing was changed)"
+        } else {
+            "actions"
+        };
+        let _ = writeln!(out, "\n{heading}");
+        for a in &r.actions {
+            let status = match a.status {
+                ActionStatus::Planned => "planned",
+                ActionStatus::Done => "done",
+                ActionStatus::Skipped => "skipped",
+                ActionStatus::Failed => "FAILED",
+            };
+            let kind = serde_json::to_value(a.kind).ok();
+            let kind = kind.as_ref().and_then(|k| k.as_str()).unwrap_or("?");
+            let _ = writeln!(out, "  {kind:8} {:24} {status:8} {}", a.target, a.detail);
+        }
+    }
+    let _ = writeln!(out, "\n{}", render_summary_line(r));
+    if r.decision == Decision::Deny {
+        let _ = writeln!(out, "nothing was changed: make the denied rules above pass (each says how), then run again");
+    }
+    out
+}
