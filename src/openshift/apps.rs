@@ -1,0 +1,208 @@
+//! Workloads: `apps.openshift.io/v1` DeploymentConfig, `apps/v1` Deployment, v1 ReplicationController.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::lenient;
+use super::meta::{ObjectMeta, ObjectReference};
+use super::triggers::{parse_trigger_annotation, AnnotationTriggers, TRIGGERS_ANNOTATION};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentConfig {
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: DeploymentConfigSpec,
+    #[serde(default)]
+    pub status: Option<DeploymentConfigStatus>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentConfigSpec {
+    #[serde(default, deserialize_with = "lenient::null_vec")]
+    pub triggers: Vec<DeploymentTriggerPolicy>,
+    #[serde(default)]
+    pub replicas: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub paused: Option<bool>,
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentTriggerPolicy {
+    /// `ConfigChange` or `ImageChange`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub image_change_params: Option<ImageChangeParams>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageChangeParams {
+    /// `omitempty` upstream: absent is the normal serialised form of `false`.
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub automatic: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::null_vec")]
+    pub container_names: Vec<String>,
+    pub from: ObjectReference,
+    #[serde(default)]
+    pub last_triggered_image: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ImageChangeParams {
+    pub fn is_automatic(&self) -> bool {
+        self.automatic.unwrap_or(false)
+    }
+
+    /// `from.kind` with the server's default (`ImageStreamTag`) applied.
+    pub fn from_kind(&self) -> &str {
+        if self.from.kind.is_empty() {
+            "ImageStreamTag"
+        } else {
+            &self.from.kind
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentConfigStatus {
+    #[serde(default)]
+    pub latest_version: Option<i64>,
+    #[serde(default)]
+    pub observed_generation: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::null_vec")]
+    pub conditions: Vec<Condition>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl DeploymentConfig {
+    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+        self.status
+            .as_ref()
+            .and_then(|s| s.conditions.iter().find(|c| c.kind == kind))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PodTemplateSpec {
+    #[serde(default)]
+    pub spec: PodSpec,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec {
+    #[serde(default, deserialize_with = "lenient::null_vec")]
+    pub containers: Vec<Container>,
+    #[serde(default, deserialize_with = "lenient::null_vec")]
+    pub init_containers: Vec<Container>,
+    #[serde(default)]
+    pub service_account_name: Option<String>,
+    /// Deprecated alias of `serviceAccountName`, still written by 3.x.
+    #[serde(default)]
+    pub service_account: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl PodSpec {
+    /// The service account pods run as; Kubernetes defaults it to `default`.
+    pub fn service_account(&self) -> &str {
+        [&self.service_account_name, &self.service_account]
+            .into_iter()
+            .flatten()
+            .find(|s| !s.is_empty())
+            .map_or("default", String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Container {
+    pub name: String,
+    /// Absent in manifests that rely on an image trigger to fill it in.
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `apps/v1` Deployment; its image triggers live in an annotation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: DeploymentSpec,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentSpec {
+    #[serde(default)]
+    pub replicas: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub paused: Option<bool>,
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Deployment {
+    /// The `image.openshift.io/triggers` annotation, parsed leniently (`None` when absent).
+    pub fn image_triggers(&self) -> Option<AnnotationTriggers> {
+        self.metadata
+            .annotations
+            .get(TRIGGERS_ANNOTATION)
+            .map(|raw| parse_trigger_annotation(raw))
+    }
+}
+
+/// A DeploymentConfig's "deployment": RC `<dc>-<version>`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplicationController {
+    pub metadata: ObjectMeta,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Annotation the DC deployer keeps the rollout phase in (`New|Pending|Running|Complete|Failed`).
+pub const DEPLOYMENT_PHASE_ANNOTATION: &str = "openshift.io/deployment.phase";
+
+impl ReplicationController {
+    pub fn phase(&self) -> Option<&str> {
+        self.metadata
+            .annotations
+            .get(DEPLOYMENT_PHASE_ANNOTATION)
+            .map(String::as_str)
+    }
+}
