@@ -1,0 +1,225 @@
+//! Running a compiled pack over one promotion's facts: one outcome per rule, never a panic.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Engine, Scope};
+use serde::Serialize;
+
+use super::diagnostics::{from_eval_error, nearest};
+use super::engine::{build_engine, with_sink};
+use super::rule::{compile_with, RuleSet};
+use super::{PolicyError, RuleSource, ScriptError};
+use crate::config::{Level, Settings};
+use crate::facts::Facts;
+
+/// What a rule concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Deny,
+    Warn,
+    Skip,
+    /// The script failed (threw, hit a limit, read a missing key, called an unknown
+    /// function). Blocks the promotion: the gate fails closed.
+    Error,
+}
+
+/// One rule's result for one promotion.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleResult {
+    pub id: String,
+    pub path: String,
+    pub outcome: Outcome,
+    /// deny messages then warn messages (for `deny`), warn messages (`warn`), skip reasons
+    /// (`skip`), the error message first (`error`).
+    pub messages: Vec<String>,
+    pub error: Option<ScriptError>,
+    /// Rhai operations the rule used (limit [`super::MAX_OPERATIONS`]).
+    pub operations: u64,
+    #[serde(serialize_with = "micros")]
+    pub duration: Duration,
+}
+
+fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// Evaluates rule sets; built once, holds the shared hardened engine.
+#[derive(Clone)]
+pub struct Evaluator {
+    engine: Arc<Engine>,
+}
+
+impl Default for Evaluator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Evaluator")
+    }
+}
+
+/// The top-level facts as Rhai values, in [`super::INJECTED_NAMES`] order minus `params`.
+fn facts_values(facts: &Facts) -> Result<Vec<(&'static str, Dynamic)>, String> {
+    let conv = |name: &'static str, r: Result<Dynamic, Box<rhai::EvalAltResult>>| {
+        r.map(|d| (name, d))
+            .map_err(|e| format!("cannot convert the facts' `{name}` for rules: {e}"))
+    };
+    use rhai::serde::to_dynamic;
+    Ok(vec![
+        conv("promotion", to_dynamic(&facts.promotion))?,
+        conv("image", to_dynamic(&facts.image))?,
+        conv("destination", to_dynamic(&facts.destination))?,
+        conv("targets", to_dynamic(&facts.targets))?,
+        conv("rbac", to_dynamic(&facts.rbac))?,
+        conv("environments", to_dynamic(&facts.environments))?,
+    ])
+}
+
+impl Evaluator {
+    pub fn new() -> Self {
+        Evaluator {
+            engine: Arc::new(build_engine()),
+        }
+    }
+
+    /// The shared engine (for tools such as `lint` that need it directly).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles rules with this evaluator's engine (same result as [`super::compile`]).
+    pub fn compile(&self, sources: Vec<RuleSource>) -> Result<RuleSet, PolicyError> {
+        compile_with(&self.engine, sources)
+    }
+
+    /// Runs every rule over `facts`, in the order of the set. Rules configured `off` are not
+    /// run. Level re-mapping (deny↔warn) is the decision stage's job, not done here.
+    pub fn evaluate(&self, rules: &RuleSet, facts: &Facts, settings: &Settings) -> Vec<RuleResult> {
+        // Convert once per promotion and share: cloning the facts per rule is what costs
+        // (DEPENDENCIES.md). Constants make rules unable to change them for the next rule.
+        let mut scope = Scope::new();
+        let conversion = facts_values(facts).map(|values| {
+            for (name, value) in values {
+                scope.push_constant_dynamic(name, value.into_read_only().into_shared());
+            }
+        });
+        let base = scope.len();
+        let mut results = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let rs = settings.rule(&rule.id);
+            let mut result = RuleResult {
+                id: rule.id.clone(),
+                path: rule.path.clone(),
+                outcome: Outcome::Pass,
+                messages: vec![],
+                error: None,
+                operations: 0,
+                duration: Duration::ZERO,
+            };
+            if rs.level == Some(Level::Off) {
+                let from = settings.source.as_deref().unwrap_or("configuration");
+                result.outcome = Outcome::Skip;
+                result.messages.push(format!("turned off in {from}"));
+                results.push(result);
+                continue;
+            }
+            if let Err(msg) = &conversion {
+                let e = super::diagnostics::script_error(&rule.path, "", 0, 0, msg.clone());
+                result.outcome = Outcome::Error;
+                result.messages.push(e.message.clone());
+                result.error = Some(e);
+                results.push(result);
+                continue;
+            }
+            let start = Instant::now();
+            let params = rhai::serde::to_dynamic(&rs.params);
+            let (run, sink) = with_sink(|| {
+                let params = params?;
+                scope.push_constant_dynamic("params", params);
+                self.engine.run_ast_with_scope(&mut scope, &rule.ast)
+            });
+            result.duration = start.elapsed();
+            scope.rewind(base);
+            result.operations = sink.operations;
+            match run {
+                Err(err) => {
+                    let suggest =
+                        |chain: &[String], key: &str| suggest_key(facts, &rs.params, chain, key);
+                    let e = from_eval_error(&rule.path, &rule.text, &err, &suggest);
+                    tracing::debug!(rule = %rule.id, "rule error: {}", e.message);
+                    result.outcome = Outcome::Error;
+                    result.messages.push(e.message.clone());
+                    result.messages.extend(sink.denies);
+                    result.messages.extend(sink.warns);
+                    result.error = Some(e);
+                }
+                Ok(()) if !sink.denies.is_empty() => {
+                    result.outcome = Outcome::Deny;
+                    result.messages = sink.denies;
+                    result.messages.extend(sink.warns);
+                }
+                Ok(()) if !sink.warns.is_empty() => {
+                    result.outcome = Outcome::Warn;
+                    result.messages = sink.warns;
+                }
+                Ok(()) if !sink.skips.is_empty() => {
+                    result.outcome = Outcome::Skip;
+                    result.messages = sink.skips;
+                }
+                Ok(()) => {}
+            }
+            results.push(result);
+        }
+        results
+    }
+}
+
+/// A known key near `key`: the keys of the map the dotted `chain` resolves to in the facts
+/// when it starts at a fact name, else every key anywhere in the facts (loop variables such as
+/// `t` in `for t in targets` cannot be resolved statically).
+fn suggest_key(
+    facts: &Facts,
+    params: &serde_json::Map<String, serde_json::Value>,
+    chain: &[String],
+    key: &str,
+) -> Option<String> {
+    let mut doc = serde_json::to_value(facts).ok()?;
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("params".into(), serde_json::Value::Object(params.clone()));
+    }
+    let mut at = Some(&doc);
+    for seg in chain {
+        at = match (at, seg.as_str()) {
+            (Some(serde_json::Value::Array(a)), "[]") => a.first(),
+            (Some(serde_json::Value::Object(m)), s) => m.get(s),
+            _ => None,
+        };
+    }
+    if let (false, Some(serde_json::Value::Object(m))) = (chain.is_empty(), at) {
+        if let Some(s) = nearest(key, m.keys().map(String::as_str)) {
+            return Some(s);
+        }
+    }
+    let mut all = std::collections::BTreeSet::new();
+    collect_keys(&doc, &mut all);
+    nearest(key, all.iter().map(String::as_str))
+}
+
+fn collect_keys(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                out.insert(k.clone());
+                collect_keys(v, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| collect_keys(v, out)),
+        _ => {}
+    }
+}

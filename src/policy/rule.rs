@@ -1,0 +1,231 @@
+//! A rule: its `//!` header (title, description, fix hint) and its compiled script; compiling
+//! a whole pack at once so every problem is reported, not just the first.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rhai::{Engine, Scope, AST};
+
+use super::diagnostics::{from_parse_error, script_error};
+use super::engine::build_engine;
+use super::{PolicyError, RuleSource, ScriptError};
+
+/// The names every rule sees as constants (POLICY-API.md "The facts", plus `params`).
+pub const INJECTED_NAMES: [&str; 7] = [
+    "promotion",
+    "image",
+    "destination",
+    "targets",
+    "rbac",
+    "params",
+    "environments",
+];
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The file stem: kebab-case, unique in the pack.
+    pub id: String,
+    pub path: String,
+    /// First header line.
+    pub title: String,
+    /// Header text between the title and `Fix:` (may be empty).
+    pub description: String,
+    /// The header from `Fix:` on, without the `Fix:` marker.
+    pub fix: Option<String>,
+    pub(crate) ast: AST,
+    /// The source, kept to render runtime errors with their line.
+    pub(crate) text: Arc<str>,
+}
+
+/// Every compiled rule of a run, sorted by id.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Rule> {
+        self.rules.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+impl<'a> IntoIterator for &'a RuleSet {
+    type Item = &'a Rule;
+    type IntoIter = std::slice::Iter<'a, Rule>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rules.iter()
+    }
+}
+
+/// Compiles every source; on any problem returns all of them ([`PolicyError::Invalid`]).
+pub fn compile(sources: Vec<RuleSource>) -> Result<RuleSet, PolicyError> {
+    compile_with(&build_engine(), sources)
+}
+
+/// [`compile`] with a given engine (the evaluator's), so the engine is built once.
+pub(crate) fn compile_with(
+    engine: &Engine,
+    sources: Vec<RuleSource>,
+) -> Result<RuleSet, PolicyError> {
+    let mut scope = Scope::new();
+    for name in INJECTED_NAMES {
+        // `push`, not `push_constant`: the optimiser would fold a constant `()` into the AST.
+        scope.push(name, ());
+    }
+    let mut errors = Vec::new();
+    let mut rules = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for src in sources {
+        match compile_one(engine, &scope, &src) {
+            Ok(rule) => {
+                if let Some(first) = seen.get(&rule.id) {
+                    errors.push(script_error(
+                        &src.path,
+                        &src.text,
+                        0,
+                        0,
+                        format!(
+                            "duplicate rule id `{}`: also defined by {first} (rule ids must be unique across policy directories)",
+                            rule.id
+                        ),
+                    ));
+                    continue;
+                }
+                seen.insert(rule.id.clone(), rule.path.clone());
+                rules.push(rule);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(PolicyError::Invalid(errors));
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(RuleSet { rules })
+}
+
+fn compile_one(engine: &Engine, scope: &Scope, src: &RuleSource) -> Result<Rule, ScriptError> {
+    let err = |line, col, msg: String| script_error(&src.path, &src.text, line, col, msg);
+    let id = rule_id(&src.path);
+    if !is_kebab_case(&id) {
+        return Err(err(
+            0,
+            0,
+            format!("rule id `{id}` (the file name) must be kebab-case: lowercase letters, digits and single dashes, like `pinned-images`"),
+        ));
+    }
+    let header = parse_header(&src.text).ok_or_else(|| {
+        err(
+            1,
+            1,
+            "missing `//!` header: the file must start with `//! <one-line title>`, then why the rule exists and `Fix:` how to fix a failure".into(),
+        )
+    })?;
+    let mut ast = engine
+        .compile_with_scope(scope, &src.text)
+        .map_err(|e| from_parse_error(&src.path, &src.text, &e))?;
+    ast.set_source(src.path.as_str());
+    Ok(Rule {
+        id,
+        path: src.path.clone(),
+        title: header.title,
+        description: header.description,
+        fix: header.fix,
+        ast,
+        text: Arc::from(src.text.as_str()),
+    })
+}
+
+/// The file stem of a path, whatever its separators.
+fn rule_id(path: &str) -> String {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    name.strip_suffix(".rhai").unwrap_or(name).to_string()
+}
+
+pub(crate) fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+#[derive(Debug, PartialEq)]
+struct Header {
+    title: String,
+    description: String,
+    fix: Option<String>,
+}
+
+/// The leading `//!` block (blank lines before it are allowed).
+fn parse_header(text: &str) -> Option<Header> {
+    let lines: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .map_while(|l| l.trim_start().strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+        .collect();
+    let (title, rest) = lines.split_first()?;
+    if title.trim().is_empty() {
+        return None;
+    }
+    let fix_at = rest.iter().position(|l| l.trim_start().starts_with("Fix:"));
+    let (desc, fix) = match fix_at {
+        Some(i) => (&rest[..i], Some(&rest[i..])),
+        None => (rest, None),
+    };
+    let fix = fix.map(|f| {
+        let mut s = f.join("\n");
+        if let Some(after) = s.trim_start().strip_prefix("Fix:") {
+            s = after.to_string();
+        }
+        s.trim().to_string()
+    });
+    Some(Header {
+        title: title.trim().to_string(),
+        description: desc.join("\n").trim().to_string(),
+        fix: fix.filter(|f| !f.is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_parts() {
+        let h = parse_header("//! Title here\n//! Why.\n//! More why.\n//! Fix: `oc x`\n//! and more\nlet a = 1;\n//! not header\n").unwrap();
+        assert_eq!(h.title, "Title here");
+        assert_eq!(h.description, "Why.\nMore why.");
+        assert_eq!(h.fix.as_deref(), Some("`oc x`\nand more"));
+        assert!(parse_header("// plain\n").is_none());
+        assert!(parse_header("let x = 1;\n").is_none());
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(rule_id("policies/pinned-images.rhai"), "pinned-images");
+        assert!(is_kebab_case("no-public-pull"));
+        assert!(!is_kebab_case("No_Public"));
+        assert!(!is_kebab_case("a--b"));
+    }
+}
