@@ -1,0 +1,132 @@
+//! `ClusterObjects`: every object gathered for one promotion, from a snapshot or (later) live.
+//!
+//! This is the seam between reading and deciding: a gatherer fills it, the facts builder reads
+//! it, and neither knows where the other's objects came from.
+
+use std::collections::BTreeSet;
+
+use crate::openshift::{
+    ClusterRole, ClusterRoleBinding, Deployment, DeploymentConfig, Image, ImageStream,
+    ImageStreamImage, ImageStreamTag, ReplicationController, Role, RoleBinding,
+};
+
+/// Where the objects came from; decides how a missing object is read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Provenance {
+    /// Files exported with `oc get -o yaml|json`: an object not in the files was not exported,
+    /// so a namespace with no RoleBinding at all means "not exported", never "no bindings".
+    #[default]
+    Snapshot,
+    /// The live API: every read not listed in `ClusterObjects::unreadable` succeeded in full.
+    Cluster,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClusterObjects {
+    /// Human description for messages, e.g. `snapshot examples/seed/a-no-pull-rights`.
+    pub origin: String,
+    pub provenance: Provenance,
+    pub streams: Vec<ImageStream>,
+    pub istags: Vec<ImageStreamTag>,
+    pub isimages: Vec<ImageStreamImage>,
+    pub images: Vec<Image>,
+    pub dcs: Vec<DeploymentConfig>,
+    pub deployments: Vec<Deployment>,
+    pub rcs: Vec<ReplicationController>,
+    pub rolebindings: Vec<RoleBinding>,
+    pub clusterrolebindings: Vec<ClusterRoleBinding>,
+    pub clusterroles: Vec<ClusterRole>,
+    pub roles: Vec<Role>,
+    /// Reads known to have failed, phrased as facts `rbac.unreadable` entries
+    /// (`rolebindings in dev`, `clusterrolebindings`).
+    pub unreadable: BTreeSet<String>,
+}
+
+impl ClusterObjects {
+    /// `in the snapshot …` / `in the cluster`, for messages.
+    pub fn where_(&self) -> String {
+        match self.provenance {
+            Provenance::Snapshot if self.origin.is_empty() => "in the snapshot".into(),
+            Provenance::Snapshot => format!("in the {}", self.origin),
+            Provenance::Cluster => "in the cluster".into(),
+        }
+    }
+
+    pub fn stream(&self, ns: &str, name: &str) -> Option<&ImageStream> {
+        self.streams
+            .iter()
+            .find(|s| s.metadata.ns() == ns && s.metadata.name == name)
+    }
+
+    pub fn dc(&self, ns: &str, name: &str) -> Option<&DeploymentConfig> {
+        self.dcs
+            .iter()
+            .find(|d| d.metadata.ns() == ns && d.metadata.name == name)
+    }
+
+    pub fn deployment(&self, ns: &str, name: &str) -> Option<&Deployment> {
+        self.deployments
+            .iter()
+            .find(|d| d.metadata.ns() == ns && d.metadata.name == name)
+    }
+
+    pub fn rc(&self, ns: &str, name: &str) -> Option<&ReplicationController> {
+        self.rcs
+            .iter()
+            .find(|r| r.metadata.ns() == ns && r.metadata.name == name)
+    }
+
+    pub fn cluster_role(&self, name: &str) -> Option<&ClusterRole> {
+        self.clusterroles.iter().find(|r| r.metadata.name == name)
+    }
+
+    pub fn role(&self, ns: &str, name: &str) -> Option<&Role> {
+        self.roles
+            .iter()
+            .find(|r| r.metadata.ns() == ns && r.metadata.name == name)
+    }
+
+    /// RoleBindings of one namespace.
+    pub fn rolebindings_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a RoleBinding> {
+        self.rolebindings
+            .iter()
+            .filter(move |b| b.metadata.ns() == ns)
+    }
+
+    /// The RBAC reads that are missing for these namespaces, sorted: refused reads, and for a
+    /// snapshot every namespace without any RoleBinding and a snapshot without any
+    /// ClusterRoleBinding (every real namespace and cluster has some).
+    pub fn rbac_unreadable(&self, namespaces: &BTreeSet<String>) -> Vec<String> {
+        let mut out: BTreeSet<String> = self.unreadable.clone();
+        if self.provenance == Provenance::Snapshot {
+            for ns in namespaces {
+                if self.rolebindings_in(ns).next().is_none() {
+                    out.insert(format!("rolebindings in {ns}"));
+                }
+            }
+            if self.clusterrolebindings.is_empty() {
+                out.insert("clusterrolebindings".into());
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Total number of objects, for messages and logs.
+    pub fn len(&self) -> usize {
+        self.streams.len()
+            + self.istags.len()
+            + self.isimages.len()
+            + self.images.len()
+            + self.dcs.len()
+            + self.deployments.len()
+            + self.rcs.len()
+            + self.rolebindings.len()
+            + self.clusterrolebindings.len()
+            + self.clusterroles.len()
+            + self.roles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

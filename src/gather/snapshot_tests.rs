@@ -1,0 +1,154 @@
+//! Snapshot loading: every container format, and the bad inputs with their positions.
+
+use std::fs;
+
+use super::*;
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/openshift/testdata");
+
+fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = d.path().join(name);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    d
+}
+
+fn err_of(files: &[(&str, &str)]) -> String {
+    let d = dir_with(files);
+    load(&[d.path().to_path_buf()]).unwrap_err().to_string()
+}
+
+#[test]
+fn loads_lists_single_objects_multi_docs_and_json_recursively() {
+    let fix = |f: &str| fs::read_to_string(format!("{FIX}/{f}")).unwrap();
+    let d = dir_with(&[
+        ("a/is-list.yaml", &fix("imagestream-list.4x-crc.yaml")),
+        ("a/b/is.json", &fix("synth.imagestream.after-oc-tag.json")),
+        ("dc.yml", &fix("deploymentconfig.mysql-3x.yaml")),
+        ("rb.yaml", &fix("synth.rolebindings.oc-policy.yaml")),
+        (
+            "roles.yaml",
+            &fix("clusterroles.image-and-apps.subset.yaml"),
+        ),
+        ("image.json", &fix("image.4x-oci-tekton.json")),
+        ("istag.json", &fix("synth.imagestreamtag.GET-response.json")),
+        ("notes.txt", "not read: wrong extension"),
+        (
+            "other.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: dev}\n",
+        ),
+    ]);
+    let o = load(&[d.path().to_path_buf()]).unwrap();
+    assert_eq!(o.streams.len(), 2);
+    assert_eq!(o.dcs.len(), 1);
+    // the fixture holds two `dev/system:image-puller` variants: the duplicate key keeps the first
+    assert_eq!(o.rolebindings.len(), 3);
+    assert_eq!(o.clusterroles.len(), 9);
+    assert_eq!(o.images.len(), 1);
+    assert_eq!(o.istags.len(), 1);
+    assert!(o.origin.starts_with("snapshot "));
+    assert!(o.stream("dev", "simple-app").is_some());
+}
+
+#[test]
+fn a_single_file_path_is_read() {
+    let d = dir_with(&[(
+        "dc.yaml",
+        &fs::read_to_string(format!("{FIX}/deploymentconfig.mysql-3x.yaml")).unwrap(),
+    )]);
+    let o = load(&[d.path().join("dc.yaml")]).unwrap();
+    assert_eq!(o.dcs[0].metadata.name, "mysql");
+}
+
+#[test]
+fn malformed_yaml_names_file_and_line() {
+    let e = err_of(&[(
+        "bad.yaml",
+        "apiVersion: v1\nkind: ImageStream\nmetadata:\n  name: x\n   namespace: [dev\n",
+    )]);
+    assert!(e.contains("bad.yaml:"), "{e}");
+    assert!(e.contains("not valid YAML"), "{e}");
+    let line: u64 = e
+        .split("bad.yaml:")
+        .nth(1)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((4..=6).contains(&line), "{e}");
+}
+
+#[test]
+fn malformed_json_names_file_and_line() {
+    let e = err_of(&[(
+        "bad.json",
+        "{\n  \"kind\": \"ImageStream\",\n  \"metadata\": {,}\n}\n",
+    )]);
+    assert!(e.contains("bad.json:3:"), "{e}");
+    assert!(e.contains("not valid JSON"), "{e}");
+}
+
+#[test]
+fn missing_required_fields_are_named_with_the_object() {
+    let e = err_of(&[(
+        "rb.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n- kind: RoleBinding\n  metadata: {name: ok, namespace: dev}\n  roleRef: {kind: ClusterRole, name: view}\n- kind: RoleBinding\n  metadata: {namespace: dev}\n  roleRef: {kind: ClusterRole, name: view}\n",
+    )]);
+    assert!(
+        e.contains("rb.yaml: RoleBinding at List item 2: field `metadata.name`: is missing"),
+        "{e}"
+    );
+
+    let e = err_of(&[(
+        "rb.yaml",
+        "kind: RoleBinding\nmetadata: {name: view, namespace: dev}\nroleRef: {kind: ClusterRole}\n",
+    )]);
+    assert!(
+        e.contains("RoleBinding `view`: field `roleRef.name`: is missing"),
+        "{e}"
+    );
+
+    let e = err_of(&[(
+        "dc.yaml",
+        "kind: DeploymentConfig\nmetadata: {name: app, namespace: prod}\nspec:\n  triggers:\n  - type: ConfigChange\n  - type: ImageChange\n    imageChangeParams:\n      from: {kind: ImageStreamTag}\n",
+    )]);
+    assert!(
+        e.contains("field `spec.triggers[1].imageChangeParams.from.name`: is missing"),
+        "{e}"
+    );
+
+    let e = err_of(&[("dc.yaml", "kind: DeploymentConfig\nmetadata: {name: app}\n")]);
+    assert!(
+        e.contains("DeploymentConfig `app`: field `metadata.namespace`"),
+        "{e}"
+    );
+
+    let e = err_of(&[(
+        "two.yaml",
+        "kind: ImageStream\nmetadata: {name: a, namespace: dev}\n---\nkind: ImageStream\nmetadata: {name: b, namespace: dev}\nspec: {tags: [{from: {kind: DockerImage, name: x}}]}\n",
+    )]);
+    assert!(
+        e.contains("ImageStream `b` (document 2): field `spec.tags[0].name`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_inputs_are_errors() {
+    let e = err_of(&[]);
+    assert!(e.contains("no .yaml, .yml or .json files"), "{e}");
+    let e = err_of(&[("cm.yaml", "kind: ConfigMap\nmetadata: {name: x}\n")]);
+    assert!(e.contains("found only: ConfigMap"), "{e}");
+    let e = err_of(&[("empty.yaml", "---\n")]);
+    assert!(e.contains("no objects"), "{e}");
+    let e = load(&[PathBuf::from("/nonexistent/tollgate-snapshot")]).unwrap_err();
+    assert!(
+        e.to_string().contains("/nonexistent/tollgate-snapshot"),
+        "{e}"
+    );
+}
