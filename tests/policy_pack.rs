@@ -1,0 +1,394 @@
+//! The shipped rules in `policies/`: each passes on the seed's allowed state, and denies, warns
+//! or skips on a tweak of it, with a message that names the object and the way out.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use tollgate::config::Settings;
+use tollgate::facts::{sample_facts, Facts, ObjectRef, Puller};
+use tollgate::policy::{compile, Evaluator, Outcome, RuleResult, RuleSet};
+use tollgate::policy_files::read_policy_dirs;
+
+fn pack() -> RuleSet {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let sources = read_policy_dirs(&[dir]).unwrap_or_else(|e| panic!("{e}"));
+    compile(sources).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn eval_with(id: &str, facts: &Facts, settings: &Settings) -> RuleResult {
+    let results = Evaluator::new().evaluate(&pack(), facts, settings);
+    results
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no rule {id}"))
+}
+
+fn eval(id: &str, facts: &Facts) -> RuleResult {
+    eval_with(id, facts, &Settings::default())
+}
+
+/// Asserts the outcome and that some message contains every needle.
+fn expect(r: &RuleResult, outcome: Outcome, needles: &[&str]) {
+    assert_eq!(r.outcome, outcome, "{r:#?}");
+    let all = r.messages.join("\n");
+    for n in needles {
+        assert!(all.contains(n), "`{n}` not in:\n{all}");
+    }
+}
+
+fn tweak(f: impl FnOnce(&mut Facts)) -> Facts {
+    let mut facts = sample_facts();
+    f(&mut facts);
+    facts
+}
+
+#[test]
+fn every_rule_passes_on_the_allowed_state() {
+    let results = Evaluator::new().evaluate(&pack(), &sample_facts(), &Settings::default());
+    assert_eq!(results.len(), 10);
+    for r in &results {
+        assert_eq!(r.outcome, Outcome::Pass, "{r:#?}");
+    }
+}
+
+#[test]
+fn ids_are_unique_and_every_rule_is_documented() {
+    let rules = pack();
+    let ids: BTreeSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), rules.len());
+    for r in &rules {
+        assert!(!r.title.is_empty(), "{} has no title", r.id);
+        assert!(!r.description.is_empty(), "{} has no description", r.id);
+        let fix = r.fix.as_deref().unwrap_or_default();
+        assert!(
+            fix.contains("oc ") || fix.contains("--reason"),
+            "{} fix: {fix:?}",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn prod_manual_trigger() {
+    let automatic = |f: &mut Facts| f.targets[0].triggers[1].automatic = true;
+    let r = eval("prod-manual-trigger", &tweak(automatic));
+    expect(
+        &r,
+        Outcome::Deny,
+        &[
+            "DeploymentConfig/simple-app in prod redeploys automatically when dev/simple-app:promote moves",
+            "`oc set triggers dc/simple-app --manual -n prod`",
+        ],
+    );
+    let deployment = tweak(|f| {
+        automatic(f);
+        f.targets[0].kind = "Deployment".into();
+    });
+    expect(
+        &eval("prod-manual-trigger", &deployment),
+        Outcome::Deny,
+        &["\"paused\": true", "deployment/simple-app"],
+    );
+    // Outside prod an automatic trigger is allowed.
+    let dev = tweak(|f| {
+        automatic(f);
+        f.targets[0].environment = "test".into();
+    });
+    expect(&eval("prod-manual-trigger", &dev), Outcome::Pass, &[]);
+}
+
+#[test]
+fn pinned_images() {
+    for image in ["app:latest", "quay.io/x/app:1.0"] {
+        let facts = tweak(|f| {
+            let c = &mut f.targets[0].containers[0];
+            c.image = image.into();
+            c.pinned = false;
+            c.triggered = false;
+        });
+        expect(
+            &eval("pinned-images", &facts),
+            Outcome::Deny,
+            &[
+                "DeploymentConfig/simple-app in prod: container simple-app",
+                &format!("mutable reference {image}"),
+                "pin it by digest",
+            ],
+        );
+    }
+    // Unpinned but written by a trigger that consumes the promotion: fine.
+    let triggered = tweak(|f| f.targets[0].containers[0].pinned = false);
+    expect(&eval("pinned-images", &triggered), Outcome::Pass, &[]);
+}
+
+#[test]
+fn no_tracking_tags() {
+    let alias = tweak(|f| {
+        f.destination.tracking = Some(true);
+        f.destination.from = Some(ObjectRef {
+            kind: "ImageStreamTag".into(),
+            name: "simple-app:latest".into(),
+            namespace: Some("dev".into()),
+        });
+    });
+    expect(
+        &eval("no-tracking-tags", &alias),
+        Outcome::Deny,
+        &[
+            "dev/simple-app:promote is a tracking tag that follows dev/simple-app:latest",
+            "oc tag -d",
+        ],
+    );
+    let unknown = tweak(|f| f.destination.tracking = None);
+    expect(
+        &eval("no-tracking-tags", &unknown),
+        Outcome::Deny,
+        &["is unknown", "dev/simple-app could not be read"],
+    );
+    let trigger_alias = tweak(|f| f.targets[0].triggers[1].from_tracking = Some(true));
+    expect(
+        &eval("no-tracking-tags", &trigger_alias),
+        Outcome::Deny,
+        &["DeploymentConfig/simple-app in prod follows dev/simple-app:promote, a tracking tag"],
+    );
+    let trigger_unknown = tweak(|f| f.targets[0].triggers[1].from_tracking = None);
+    expect(
+        &eval("no-tracking-tags", &trigger_unknown),
+        Outcome::Deny,
+        &["unknown"],
+    );
+    let bypass = tweak(|f| {
+        let t = &mut f.targets[0].triggers[1];
+        t.from = Some(ObjectRef {
+            kind: "ImageStreamTag".into(),
+            name: "simple-app:latest".into(),
+            namespace: Some("dev".into()),
+        });
+        t.consumes_promotion = false;
+    });
+    expect(
+        &eval("no-tracking-tags", &bypass),
+        Outcome::Deny,
+        &[
+            "follows the source tag dev/simple-app:latest directly, bypassing the promotion",
+            "--from-image=dev/simple-app:promote",
+        ],
+    );
+}
+
+#[test]
+fn target_can_pull() {
+    let denied = tweak(|f| f.targets[0].can_pull = Some(false));
+    expect(
+        &eval("target-can-pull", &denied),
+        Outcome::Deny,
+        &[
+            "DeploymentConfig/simple-app in prod (service account default) may not pull images from dev",
+            "oc policy add-role-to-group system:image-puller system:serviceaccounts:prod -n dev",
+        ],
+    );
+    let unknown = tweak(|f| {
+        f.targets[0].can_pull = None;
+        f.rbac.unreadable.push("rolebindings in dev".into());
+    });
+    expect(
+        &eval("target-can-pull", &unknown),
+        Outcome::Deny,
+        &["is unknown", "rbac.unreadable", "rolebindings in dev"],
+    );
+}
+
+#[test]
+fn no_public_pull() {
+    for group in [
+        "system:authenticated",
+        "system:unauthenticated",
+        "system:serviceaccounts",
+    ] {
+        let public = tweak(|f| {
+            f.rbac.pullers.push(Puller {
+                kind: "Group".into(),
+                name: group.into(),
+                namespace: None,
+                via: "dev/system:image-puller".into(),
+            })
+        });
+        expect(
+            &eval("no-public-pull", &public),
+            Outcome::Deny,
+            &[
+                &format!("group {group} may pull images from dev through binding dev/system:image-puller"),
+                &format!("oc policy remove-role-from-group system:image-puller {group} -n dev"),
+            ],
+        );
+    }
+    let unknown = tweak(|f| f.rbac.unreadable.push("rolebindings in dev".into()));
+    expect(
+        &eval("no-public-pull", &unknown),
+        Outcome::Deny,
+        &["who may pull images from dev is unknown"],
+    );
+}
+
+#[test]
+fn target_ready() {
+    let paused = tweak(|f| f.targets[0].paused = true);
+    expect(
+        &eval("target-ready", &paused),
+        Outcome::Deny,
+        &[
+            "DeploymentConfig/simple-app in prod is paused",
+            "oc rollout resume dc/simple-app -n prod",
+        ],
+    );
+    let busy = tweak(|f| f.targets[0].rollout_in_progress = Some(true));
+    expect(
+        &eval("target-ready", &busy),
+        Outcome::Deny,
+        &[
+            "rollout #2 in progress",
+            "oc rollout status dc/simple-app -n prod",
+        ],
+    );
+    let unknown = tweak(|f| f.targets[0].rollout_in_progress = None);
+    expect(
+        &eval("target-ready", &unknown),
+        Outcome::Deny,
+        &["is unknown"],
+    );
+    // A Deployment has no rollout_in_progress by contract: not applicable.
+    let deployment = tweak(|f| {
+        f.targets[0].kind = "Deployment".into();
+        f.targets[0].rollout_in_progress = None;
+        f.targets[0].latest_version = None;
+    });
+    expect(&eval("target-ready", &deployment), Outcome::Pass, &[]);
+}
+
+#[test]
+fn build_provenance() {
+    let no_commit = tweak(|f| {
+        if let Some(b) = f.image.build.as_mut() {
+            b.commit = None;
+        }
+    });
+    expect(
+        &eval("build-provenance", &no_commit),
+        Outcome::Warn,
+        &[
+            "carries no build commit",
+            "io.openshift.build.commit.id",
+            "dev/simple-app:latest",
+        ],
+    );
+    let unknown = tweak(|f| f.image.build = None);
+    expect(
+        &eval("build-provenance", &unknown),
+        Outcome::Warn,
+        &["build metadata of image sha256:", "is unknown"],
+    );
+}
+
+#[test]
+fn image_age() {
+    let old = tweak(|f| f.image.age_hours = Some(45.0 * 24.0 + 3.0));
+    expect(
+        &eval("image-age", &old),
+        Outcome::Warn,
+        &["is 45 days old", "more than 30", "rebuild"],
+    );
+    let strict = Settings::parse(
+        "rules:\n  image-age:\n    params: {max_age_days: 0.1}\n",
+        "tollgate.yaml",
+    )
+    .unwrap();
+    expect(
+        &eval_with("image-age", &sample_facts(), &strict),
+        Outcome::Warn,
+        &["more than 0.1"],
+    );
+    let lenient = Settings::parse(
+        "rules:\n  image-age:\n    params: {max_age_days: 60}\n",
+        "t.yaml",
+    )
+    .unwrap();
+    expect(&eval_with("image-age", &old, &lenient), Outcome::Pass, &[]);
+    // Without age_hours the age is computed from the creation time.
+    let computed = tweak(|f| {
+        f.image.age_hours = None;
+        f.image.created = Some("2024-01-01T12:00:00Z".into());
+    });
+    expect(
+        &eval("image-age", &computed),
+        Outcome::Warn,
+        &["is 64 days old"],
+    );
+    let unknown = tweak(|f| {
+        f.image.age_hours = None;
+        f.image.created = None;
+    });
+    expect(&eval("image-age", &unknown), Outcome::Warn, &["is unknown"]);
+    let bad = Settings::parse(
+        "rules:\n  image-age:\n    params: {max_age_days: soon}\n",
+        "t.yaml",
+    )
+    .unwrap();
+    let r = eval_with("image-age", &sample_facts(), &bad);
+    expect(&r, Outcome::Error, &["max_age_days must be a number"]);
+}
+
+#[test]
+fn no_downgrade() {
+    let older = tweak(|f| f.image.created = Some("2024-02-01T00:00:00Z".into()));
+    expect(
+        &eval("no-downgrade", &older),
+        Outcome::Warn,
+        &[
+            "is older than the image dev/simple-app:promote points at now",
+            "--reason",
+        ],
+    );
+    let fresh = tweak(|f| {
+        f.destination.exists = Some(false);
+        f.destination.digest = None;
+        f.destination.image_created = None;
+    });
+    expect(
+        &eval("no-downgrade", &fresh),
+        Outcome::Skip,
+        &["dev/simple-app:promote does not exist yet"],
+    );
+    let unknown = tweak(|f| f.destination.image_created = None);
+    expect(
+        &eval("no-downgrade", &unknown),
+        Outcome::Warn,
+        &["is unknown"],
+    );
+}
+
+#[test]
+fn reaches_a_target() {
+    let none = tweak(|f| f.targets.clear());
+    expect(
+        &eval("reaches-a-target", &none),
+        Outcome::Warn,
+        &["no DeploymentConfig or Deployment consumes dev/simple-app:promote"],
+    );
+    let elsewhere = tweak(|f| f.targets[0].triggers[1].consumes_promotion = false);
+    expect(
+        &eval("reaches-a-target", &elsewhere),
+        Outcome::Warn,
+        &[
+            "none of the targets (DeploymentConfig/simple-app in prod)",
+            "--from-image=dev/simple-app:promote",
+        ],
+    );
+}
+
+#[test]
+fn turned_off_rule_is_skipped() {
+    let settings =
+        Settings::parse("rules:\n  pinned-images:\n    level: off\n", "team.yaml").unwrap();
+    let r = eval_with("pinned-images", &sample_facts(), &settings);
+    expect(&r, Outcome::Skip, &["turned off in team.yaml"]);
+}
