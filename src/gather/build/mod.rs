@@ -1,0 +1,143 @@
+//! Builds the facts document (POLICY-API.md) from [`ClusterObjects`]: pure, no I/O.
+//!
+//! Every key is always present; what the objects do not say is `None` plus a warning that says
+//! how to supply it, never a guess.
+
+mod image;
+mod rbac;
+mod targets;
+mod time;
+mod triggers;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ::time::OffsetDateTime;
+
+use crate::config::Settings;
+use crate::facts::{Environment, Facts, Promotion, Rbac, TagRef, FACTS_SCHEMA};
+use crate::gather::{ClusterObjects, GatherError};
+use crate::refs::{ImageRef, TargetRef};
+
+/// What was asked: the promotion, the targets given (empty: discover them), and context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromotionRequest {
+    pub source: ImageRef,
+    pub destination: ImageRef,
+    pub targets: Vec<TargetRef>,
+    pub reason: Option<String>,
+    /// The identity running the gate as the cluster sees it; `None` for snapshots.
+    pub requested_by: Option<String>,
+    /// When the facts are gathered (`--time` pins it in tests).
+    pub time: OffsetDateTime,
+}
+
+fn tag_ref(r: &ImageRef) -> TagRef {
+    TagRef {
+        namespace: r.namespace.clone(),
+        stream: r.stream.clone(),
+        tag: r.tag().map(str::to_string),
+        reference: r.to_string(),
+    }
+}
+
+/// Builds the facts of one promotion from the gathered objects.
+pub fn build_facts(
+    objects: &ClusterObjects,
+    req: &PromotionRequest,
+    settings: &Settings,
+) -> Result<Facts, GatherError> {
+    let mut warnings = Vec::new();
+    let now = time::format_utc(req.time).map_err(|e| GatherError::Time(e.to_string()))?;
+    let resolved = image::resolve_source(objects, &req.source)?;
+    let image = image::image_facts(objects, &req.source, &resolved, req.time, &mut warnings);
+    let destination = image::destination_facts(objects, &req.destination, &mut warnings);
+    let (workloads, discovery) = targets::select(objects, &req.targets, &req.destination)?;
+
+    let mut involved: BTreeSet<String> = BTreeSet::new();
+    involved.insert(req.source.namespace.clone());
+    involved.insert(req.destination.namespace.clone());
+    involved.extend(workloads.iter().map(|w| w.namespace().to_string()));
+    let unreadable = objects.rbac_unreadable(&involved);
+    let view = rbac::RbacView {
+        objects,
+        pull_ns: req.destination.namespace.clone(),
+        stream: req.destination.stream.clone(),
+        unreadable: unreadable.clone(),
+    };
+    let targets = workloads
+        .into_iter()
+        .map(|w| {
+            targets::target_facts(objects, w, &req.destination, settings, &view, &mut warnings)
+        })
+        .collect();
+
+    let mut bindings: Vec<_> = objects
+        .rolebindings
+        .iter()
+        .filter(|b| involved.contains(b.metadata.ns()))
+        .map(rbac::binding_fact)
+        .collect();
+    bindings.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    bindings.extend(objects.clusterrolebindings.iter().map(rbac::binding_fact));
+
+    Ok(Facts {
+        schema: FACTS_SCHEMA.into(),
+        promotion: Promotion {
+            source: tag_ref(&req.source),
+            destination: tag_ref(&req.destination),
+            noop: destination.digest.as_deref() == Some(resolved.digest.as_str()),
+            digest: resolved.digest,
+            requested_by: req.requested_by.clone(),
+            reason: req.reason.clone(),
+            time: now,
+        },
+        image,
+        destination,
+        targets,
+        rbac: Rbac {
+            bindings,
+            unreadable,
+            pullers: view.pullers(),
+            promoter_can_tag: None,
+            promoter_can_roll_out: None,
+        },
+        environments: environments(settings, &involved),
+        warnings,
+        discovery,
+    })
+}
+
+/// Configured environments, plus one entry for each involved namespace's default environment
+/// (so `environments[t.environment]` always exists for a target).
+fn environments(settings: &Settings, involved: &BTreeSet<String>) -> BTreeMap<String, Environment> {
+    let mut out: BTreeMap<String, Environment> = settings
+        .environments
+        .iter()
+        .map(|(name, e)| {
+            (
+                name.clone(),
+                Environment {
+                    namespaces: e.namespaces.clone(),
+                    params: e.params.clone(),
+                },
+            )
+        })
+        .collect();
+    for ns in involved {
+        let env = settings.environment_of(ns);
+        if settings.environments.contains_key(&env) {
+            continue;
+        }
+        let entry = out.entry(env).or_insert_with(|| Environment {
+            namespaces: vec![],
+            params: serde_json::Map::new(),
+        });
+        if !entry.namespaces.contains(ns) {
+            entry.namespaces.push(ns.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

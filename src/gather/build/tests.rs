@@ -1,0 +1,1 @@
+//! Facts-builder unit tests.
