@@ -46,3 +46,35 @@ fn read_dir(dir: &Path) -> Result<Vec<RuleSource>, PolicyError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_sorted_rules_and_ignores_lib_and_other_files() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("b-rule.rhai"), "//! B\n").unwrap();
+        std::fs::write(d.path().join("a-rule.rhai"), "//! A\n").unwrap();
+        std::fs::write(d.path().join("README.md"), "guide").unwrap();
+        std::fs::create_dir(d.path().join("lib")).unwrap();
+        std::fs::write(d.path().join("lib").join("shared.rhai"), "fn x() {}").unwrap();
+        let got = read_policy_dirs(&[d.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = got
+            .iter()
+            .map(|s| s.path.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(names, ["a-rule.rhai", "b-rule.rhai"]);
+        assert_eq!(got[0].text, "//! A\n");
+    }
+
+    #[test]
+    fn missing_or_empty_dirs_are_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let e = read_policy_dirs(&[d.path().to_path_buf()]).unwrap_err();
+        assert!(matches!(e, PolicyError::NoRules { .. }), "{e}");
+        let e = read_policy_dirs(&[d.path().join("nope")]).unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+    }
+}

@@ -1,4 +1,5 @@
 //! The policy engine against bad, hostile and odd rules: each gives a clear outcome or error.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
@@ -219,6 +220,11 @@ fn facts_are_immutable_across_rules() {
     );
     let check = results.iter().find(|r| r.id == "z-check").unwrap();
     assert_eq!(check.outcome, Outcome::Pass, "{results:#?}");
+    // Copies are the rule's own to change.
+    for id in ["c-copy", "d-elem"] {
+        let r = results.iter().find(|r| r.id == id).unwrap();
+        assert_eq!(r.outcome, Outcome::Pass, "{r:?}");
+    }
     for id in ["a-clear", "b-assign", "e-index"] {
         let r = results.iter().find(|r| r.id == id).unwrap();
         assert_eq!(r.outcome, Outcome::Error, "{r:?}");

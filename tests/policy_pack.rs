@@ -1,5 +1,6 @@
 //! The shipped rules in `policies/`: each passes on the seed's allowed state, and denies, warns
 //! or skips on a tweak of it, with a message that names the object and the way out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -391,4 +392,34 @@ fn turned_off_rule_is_skipped() {
         Settings::parse("rules:\n  pinned-images:\n    level: off\n", "team.yaml").unwrap();
     let r = eval_with("pinned-images", &sample_facts(), &settings);
     expect(&r, Outcome::Skip, &["turned off in team.yaml"]);
+}
+
+/// `cargo test --release --test policy_pack -- --ignored --nocapture pack_speed`: the budget is
+/// < 100 µs for the whole pack per promotion in a release build.
+#[test]
+#[ignore]
+fn pack_speed() {
+    let rules = pack();
+    let evaluator = Evaluator::new();
+    let facts = sample_facts();
+    let settings = Settings::default();
+    for _ in 0..200 {
+        evaluator.evaluate(&rules, &facts, &settings);
+    }
+    let n = 2_000u32;
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        let r = evaluator.evaluate(&rules, &facts, &settings);
+        assert_eq!(r.len(), 10);
+    }
+    let per = start.elapsed() / n;
+    let ops: u64 = evaluator
+        .evaluate(&rules, &facts, &settings)
+        .iter()
+        .map(|r| r.operations)
+        .sum();
+    eprintln!(
+        "pack of {} rules: {per:?} per promotion, {ops} operations",
+        rules.len()
+    );
 }

@@ -100,6 +100,12 @@ pub(crate) fn from_eval_error(
             "too many nested function calls (limit {MAX_CALL_LEVELS}): runaway recursion?"
         ),
         EvalAltResult::ErrorRuntime(value, _) => format!("rule threw: {value}"),
+        EvalAltResult::ErrorAssignmentToConstant(name, _) => {
+            format!("`{name}` is read-only: facts and params cannot be changed (copy first: `let x = {name};`)")
+        }
+        EvalAltResult::ErrorNonPureMethodCallOnConstant(f, _) => format!(
+            "`{f}` would change a read-only fact or param: copy it first (`let x = targets;`)"
+        ),
         EvalAltResult::ErrorModuleNotFound(name, _) => {
             format!("cannot import `{name}`: rules may not import modules")
         }
@@ -210,6 +216,7 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -120,6 +120,7 @@ pub fn parse_image(r: &str) -> ImageParts {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -208,6 +208,7 @@ fn parse_header(text: &str) -> Option<Header> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
