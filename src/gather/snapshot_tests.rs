@@ -1,5 +1,7 @@
 //! Snapshot loading: every container format, and the bad inputs with their positions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 
 use super::*;

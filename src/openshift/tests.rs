@@ -1,5 +1,7 @@
 //! The types against real (and source-derived) fixtures, 3.x and 4.x forms.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

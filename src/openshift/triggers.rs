@@ -205,6 +205,7 @@ pub fn parse_field_path(path: &str) -> Result<(bool, ContainerSelector), String>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
