@@ -1,0 +1,210 @@
+//! The HTTP side: a listener whose connections a fault can kill, and the request pipeline
+//! (accounting → faults → authentication → routing).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::serve::{IncomingStream, Listener};
+use http::StatusCode;
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::errors::{json_response, ApiError};
+use super::faults::Fault;
+use super::rbac::UserInfo;
+use super::routes::{dispatch, Req};
+use super::{lock, Shared};
+
+/// Per-connection switch: once set, every read/write fails, so hyper drops the connection
+/// without writing the response it was about to send.
+#[derive(Clone, Debug, Default)]
+pub struct Conn(Arc<AtomicBool>);
+
+pub struct KillableStream {
+    inner: TcpStream,
+    killed: Arc<AtomicBool>,
+}
+
+fn killed_err() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionReset,
+        "connection dropped by fault injection",
+    )
+}
+
+impl AsyncRead for KillableStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.killed.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(killed_err()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.killed.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(killed_err()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+pub struct KillableListener(pub TcpListener);
+
+impl Listener for KillableListener {
+    type Io = KillableStream;
+    type Addr = Conn;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            if let Ok((stream, _)) = self.0.accept().await {
+                let _ = stream.set_nodelay(true);
+                let conn = Conn::default();
+                return (
+                    KillableStream {
+                        inner: stream,
+                        killed: Arc::clone(&conn.0),
+                    },
+                    conn,
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(Conn::default())
+    }
+}
+
+impl Connected<IncomingStream<'_, KillableListener>> for Conn {
+    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
+        stream.remote_addr().clone()
+    }
+}
+
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let app = axum::Router::new().fallback(handle).with_state(shared);
+    let _ = axum::serve(
+        KillableListener(listener),
+        app.into_make_service_with_connect_info::<Conn>(),
+    )
+    .await;
+}
+
+fn bearer(req: &Request) -> Option<String> {
+    let value = req
+        .headers()
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    req: Request,
+) -> Response {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query_text = req.uri().query().unwrap_or("").to_string();
+    let query: BTreeMap<String, String> = Query::try_from_uri(req.uri())
+        .map(|Query(q)| q)
+        .unwrap_or_default();
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let token = bearer(&req);
+    let bytes = axum::body::to_bytes(req.into_body(), 16 << 20)
+        .await
+        .unwrap_or_default();
+    let parsed: Option<Result<Value, _>> =
+        (!bytes.is_empty()).then(|| serde_json::from_slice::<Value>(&bytes));
+    let body = parsed.as_ref().and_then(|r| r.as_ref().ok().cloned());
+
+    let admission = shared.acct.begin(&method, &path, &query_text, body.clone());
+    if !admission.delay.is_zero() {
+        tokio::time::sleep(admission.delay).await;
+    }
+    let user = {
+        let w = lock(&shared.world);
+        match token.as_deref().and_then(|t| w.identities.get(t)) {
+            Some(u) => Ok(u.clone()),
+            None if w.enforce_rbac => Err(ApiError::new(401, "Unauthorized", "Unauthorized")),
+            None => Ok(UserInfo::new(
+                "system:anonymous",
+                &["system:unauthenticated"],
+            )),
+        }
+    };
+    let username = user
+        .as_ref()
+        .map(|u| u.username.clone())
+        .unwrap_or_default();
+    let (code, response) = match (admission.terminal, user) {
+        (Some(Fault::Drop), _) => {
+            conn.0.store(true, Ordering::SeqCst);
+            shared.acct.finish(admission.seq, &username, None);
+            return Body::empty().into_response();
+        }
+        (Some(Fault::Status(code)), _) => (code, ApiError::injected(code).into_response()),
+        (_, Err(e)) => (e.code, e.into_response()),
+        (_, Ok(user)) => match parsed {
+            Some(Err(e)) => (
+                400,
+                ApiError::bad_request(format!("request body is not JSON: {e}")).into_response(),
+            ),
+            _ => {
+                let req = Req {
+                    method,
+                    path,
+                    query,
+                    body,
+                    content_type,
+                    user,
+                };
+                let result = dispatch(&mut lock(&shared.world), &req);
+                match result {
+                    Ok((code, v)) => (
+                        code,
+                        json_response(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &v),
+                    ),
+                    Err(e) => (e.code, e.into_response()),
+                }
+            }
+        },
+    };
+    shared.acct.finish(admission.seq, &username, Some(code));
+    drop(admission.guard);
+    response
+}
