@@ -14,6 +14,7 @@ pub mod faults;
 pub mod imageutil;
 pub mod kubeconfig;
 pub mod rbac;
+pub mod rollouts;
 pub mod routes;
 pub mod routes_apps;
 pub mod routes_image;
@@ -31,9 +32,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use controllers::RolloutOutcome;
 pub use faults::{Fault, FaultRule, LoggedRequest};
 pub use rbac::{Attributes, UserInfo};
+pub use rollouts::RolloutOutcome;
 pub use seed::SeedReport;
 pub use types::res;
 
@@ -55,7 +56,7 @@ pub struct World {
     pub identities: BTreeMap<String, UserInfo>,
     /// When false (default) every authenticated-or-not request is allowed.
     pub enforce_rbac: bool,
-    pub rollouts: controllers::Rollouts,
+    pub rollouts: rollouts::Rollouts,
 }
 
 #[derive(Debug)]
@@ -131,7 +132,7 @@ impl Builder {
                 let mut interval = tokio::time::interval(period);
                 loop {
                     interval.tick().await;
-                    controllers::tick(&mut lock(&ticker_shared.world));
+                    rollouts::tick(&mut lock(&ticker_shared.world));
                 }
             }));
         }
@@ -324,7 +325,7 @@ impl Emulator {
 
     /// Ends every running rollout now (planned failures fail, everything else completes).
     pub fn finish_rollouts(&self) {
-        controllers::finish_all(&mut self.world());
+        rollouts::finish_all(&mut self.world());
     }
 
     // ---- faults and accounting -----------------------------------------------------------

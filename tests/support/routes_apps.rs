@@ -2,8 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::controllers::{bump_latest, resolve_from, set_trigger_image, ANN_ENCODED};
+use super::controllers::{resolve_from, set_trigger_image};
 use super::errors::{ApiError, ApiResult};
+use super::rollouts::{bump_latest, ANN_ENCODED};
 use super::routes::{generic, Reply, Req, Target};
 use super::store::Store;
 use super::types::{by_key, meta_str, res, str_at, ResourceType, ISTAG};

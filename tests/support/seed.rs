@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::controllers::new_rc;
 use super::imageutil::{add_tag_event, default_stream, spec_tag, status_tag};
+use super::rollouts::new_rc;
 use super::store::Store;
 use super::types::{arr_mut, by_kind, meta_str, res, str_at, ResourceType};
 
