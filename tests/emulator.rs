@@ -62,3 +62,5 @@ pub(crate) fn progressing_reason(dc: &Value) -> String {
         .unwrap_or_default();
     c["reason"].as_str().unwrap_or("").to_string()
 }
+#[path = "support/emulator_cases/seeds.rs"]
+mod seeds;

@@ -227,6 +227,19 @@ impl Emulator {
         self.seed_yaml(&text)
     }
 
+    /// Simulates a build pushing `digest` to `ns/stream:tag` (tracking tags follow), then runs
+    /// the controllers. `labels` become the image's `dockerImageMetadata.Config.Labels`.
+    pub fn push_image(&self, ns: &str, stream: &str, tag: &str, digest: &str, labels: Value) {
+        let image = serde_json::json!({
+            "metadata": { "name": digest, "annotations": { "openshift.io/image.managed": "true" } },
+            "dockerImageMetadata": { "kind": "DockerImage", "apiVersion": "image.openshift.io/1.0", "Config": { "Labels": labels } },
+            "dockerImageMetadataVersion": "1.0",
+        });
+        let mut w = self.world();
+        seed::push_image(&mut w.store, ns, stream, tag, image);
+        controllers::reconcile(&mut w);
+    }
+
     /// The stored object (`resource` is a `res::*` key such as `res::IMAGESTREAMS`).
     pub fn object(&self, resource: &str, ns: &str, name: &str) -> Option<Value> {
         self.world().store.get(resource, ns, name).cloned()

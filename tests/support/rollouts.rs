@@ -97,11 +97,12 @@ fn trigger_cause(store: &Store, dc: &Value) -> Option<(String, Value)> {
         meta_str(dc, "namespace"),
         &format!("{}-{latest}", meta_str(dc, "name")),
     )?;
+    // Abbreviated snapshot RCs (no template / no encoded spec) give no reason to redeploy.
     let deployed = images(&rc["spec"]["template"]);
-    if let Some(new) = images(&dc["spec"]["template"])
+    let changed = images(&dc["spec"]["template"])
         .into_iter()
-        .find(|i| !deployed.contains(i))
-    {
+        .find(|i| !deployed.contains(i));
+    if let Some(new) = changed.filter(|_| !deployed.is_empty()) {
         return Some(("image change".to_string(), image_cause(&new)));
     }
     let encoded: Value = serde_json::from_str(str_at(
@@ -109,7 +110,9 @@ fn trigger_cause(store: &Store, dc: &Value) -> Option<(String, Value)> {
         &format!("/metadata/annotations/{}", ANN_ENCODED.replace('/', "~1")),
     ))
     .ok()?;
-    (config && encoded["spec"]["template"] != dc["spec"]["template"]).then(|| {
+    let differs = encoded["spec"]["template"].is_object()
+        && encoded["spec"]["template"] != dc["spec"]["template"];
+    (config && differs).then(|| {
         (
             "config change".to_string(),
             json!({ "type": "ConfigChange" }),

@@ -185,12 +185,75 @@ fn synthesize_rcs(store: &mut Store) {
         };
         let version = dc["status"]["latestVersion"].as_i64().unwrap_or(0);
         let rc_name = format!("{name}-{version}");
-        if version > 0
-            && store
-                .get(res::REPLICATIONCONTROLLERS, &ns, &rc_name)
-                .is_none()
+        if version == 0 {
+            continue;
+        }
+        match store
+            .get(res::REPLICATIONCONTROLLERS, &ns, &rc_name)
+            .cloned()
         {
-            store.seed(&rc_type, new_rc(&dc, version, "Complete"));
+            None => {
+                store.seed(&rc_type, new_rc(&dc, version, "Complete"));
+            }
+            // An abbreviated export (no template, no encoded spec) is taken to run what the DC
+            // says, so the controllers do not mistake the snapshot for a pending change.
+            Some(mut rc) if !rc["spec"]["template"].is_object() => {
+                let full = new_rc(&dc, version, "Complete");
+                rc["spec"]["template"] = full["spec"]["template"].clone();
+                let encoded = &mut rc["metadata"]["annotations"][super::rollouts::ANN_ENCODED];
+                let has_spec = encoded
+                    .as_str()
+                    .and_then(|e| serde_json::from_str::<Value>(e).ok())
+                    .is_some_and(|e| e["spec"].is_object());
+                if !has_spec {
+                    *encoded = json!(dc.to_string());
+                }
+                store.seed(&rc_type, rc);
+            }
+            Some(_) => {}
         }
     }
+}
+
+/// What a build push does (ImageStreamMapping): the Image is stored, `tag` gains an event with the
+/// integrated-registry pull spec, and spec tags tracking `<stream>:<tag>` follow it (UpdateTrackingTags).
+pub fn push_image(store: &mut Store, ns: &str, stream_name: &str, tag: &str, image: Value) {
+    let digest = meta_str(&image, "name").to_string();
+    let pull = format!(
+        "{}@{digest}",
+        super::imageutil::internal_repo(ns, stream_name)
+    );
+    let mut image = image;
+    image["dockerImageReference"] = json!(pull);
+    if store.get(res::IMAGES, "", &digest).is_none() {
+        store.seed(&image_type(), image);
+    }
+    let mut stream = store
+        .get(res::IMAGESTREAMS, ns, stream_name)
+        .cloned()
+        .unwrap_or_else(
+            || json!({ "metadata": { "name": stream_name, "namespace": ns }, "spec": {} }),
+        );
+    default_stream(&mut stream);
+    let generation = stream["metadata"]["generation"].as_i64().unwrap_or(1);
+    let event = json!({ "created": super::types::now(), "dockerImageReference": pull, "image": digest, "generation": generation });
+    add_tag_event(&mut stream, tag, event.clone());
+    let tracking: Vec<String> = stream["spec"]["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| {
+            t["from"]["kind"] == "ImageStreamTag"
+                && (t["from"]["namespace"].is_null() || t["from"]["namespace"] == ns)
+                && (t["from"]["name"] == format!("{stream_name}:{tag}") || t["from"]["name"] == tag)
+        })
+        .map(|t| str_at(t, "/name").to_string())
+        .collect();
+    for t in tracking {
+        add_tag_event(&mut stream, &t, event.clone());
+    }
+    match store.get(res::IMAGESTREAMS, ns, stream_name) {
+        Some(_) => store.put(&stream_type(), stream),
+        None => store.seed(&stream_type(), stream),
+    };
 }
