@@ -211,6 +211,7 @@ fn facts_are_immutable_across_rules() {
             src("c-copy", "let t = targets; t.clear(); let i = image; i.digest = \"x\";"),
             src("d-elem", "for t in targets { t.name = \"evil\"; t.triggers.clear(); }\nlet first = targets[0]; first.paused = true;"),
             src("e-index", "targets[0].paused = true;"),
+            src("f-closure", "let f = || { targets.clear(); image.digest = \"x\"; };\nf.call();"),
             src(
                 "z-check",
                 "if targets.len() != 1 { deny(\"targets changed\"); }\nif image.digest == \"x\" { deny(\"digest changed\"); }\nif targets[0].name != \"simple-app\" || targets[0].paused { deny(\"target changed\"); }\nif targets[0].triggers.len() != 2 { deny(\"triggers changed\"); }",
@@ -225,7 +226,7 @@ fn facts_are_immutable_across_rules() {
         let r = results.iter().find(|r| r.id == id).unwrap();
         assert_eq!(r.outcome, Outcome::Pass, "{r:?}");
     }
-    for id in ["a-clear", "b-assign", "e-index"] {
+    for id in ["a-clear", "b-assign", "e-index", "f-closure"] {
         let r = results.iter().find(|r| r.id == id).unwrap();
         assert_eq!(r.outcome, Outcome::Error, "{r:?}");
     }

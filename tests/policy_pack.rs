@@ -422,4 +422,39 @@ fn pack_speed() {
         "pack of {} rules: {per:?} per promotion, {ops} operations",
         rules.len()
     );
+    let empty = RuleSet::default();
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        evaluator.evaluate(&empty, &facts, &settings);
+    }
+    eprintln!("facts conversion alone: {:?}", start.elapsed() / n);
+    for body in [
+        "let x = 1;",
+        "let x = promotion.digest;",
+        "for t in targets { }",
+    ] {
+        let trivial = compile(
+            (0..10)
+                .map(|i| tollgate::policy::RuleSource {
+                    path: format!("t{i}.rhai"),
+                    text: format!("//! t\n{body}"),
+                })
+                .collect(),
+        )
+        .unwrap();
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            evaluator.evaluate(&trivial, &facts, &settings);
+        }
+        eprintln!("10 x `{body}`: {:?}", start.elapsed() / n);
+    }
+    let mut per_rule = std::collections::BTreeMap::new();
+    for _ in 0..n {
+        for r in evaluator.evaluate(&rules, &facts, &settings) {
+            *per_rule.entry(r.id).or_insert(std::time::Duration::ZERO) += r.duration;
+        }
+    }
+    for (id, d) in per_rule {
+        eprintln!("  {id:<22} {:?}", d / n);
+    }
 }
