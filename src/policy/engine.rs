@@ -16,9 +16,11 @@ use super::helpers;
 /// Operations one rule may perform before it is stopped (a loop over a few hundred bindings
 /// needs a few thousand; 200k is ~10 ms in a debug build and stops an endless loop quickly).
 pub const MAX_OPERATIONS: u64 = 200_000;
-/// Nested function calls. Each Rhai call level costs tens of KiB of native stack in a debug
-/// build; 24 levels stay well inside a 2 MiB test thread (measured in tests/policy_engine.rs),
-/// and rules are flat loops over facts that never need deep recursion.
+/// Nested function calls. Rules run on the caller's thread (no thread spawn per promotion), so
+/// the limit must trip before the native stack runs out. Measured in a debug build on a 2 MiB
+/// test thread: a simple recursive rule function overflowed between 40 and 48 levels; 24 leaves
+/// about 2x headroom (tests/policy_engine.rs recurses to the limit, also through nested
+/// expressions). Release frames are far smaller. Rules are flat loops over facts.
 pub const MAX_CALL_LEVELS: usize = 24;
 /// Expression nesting at top level / inside functions: parse-time recursion, bounded for the
 /// same stack reason.
