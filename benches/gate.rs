@@ -1,5 +1,7 @@
 //! Benchmarks: the shipped pack over the seed facts (compile excluded), and a whole `check` on a
 //! seed snapshot (load rules and snapshot, build facts, evaluate, decide, render JSON).
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -23,7 +25,8 @@ fn root() -> PathBuf {
 }
 
 fn bench_pack(c: &mut Criterion) {
-    let rules = compile(read_policy_dirs(&[root().join("policies")]).expect("pack")).expect("compiles");
+    let rules =
+        compile(read_policy_dirs(&[root().join("policies")]).expect("pack")).expect("compiles");
     let objects = gather::snapshot::load(&[root().join(SEED)]).expect("seed");
     let request = PromotionRequest {
         source: parse_source("dev/simple-app:latest", None).expect("ref"),
@@ -44,8 +47,14 @@ fn bench_pack(c: &mut Criterion) {
 fn bench_check(c: &mut Criterion) {
     std::env::set_current_dir(root()).expect("cd");
     let cli = Cli::parse_from([
-        "tollgate", "check", "dev/simple-app:latest", "dev/simple-app:promote", "--snapshot", SEED,
-        "--time", "2024-03-06T12:00:00Z",
+        "tollgate",
+        "check",
+        "dev/simple-app:latest",
+        "dev/simple-app:promote",
+        "--snapshot",
+        SEED,
+        "--time",
+        "2024-03-06T12:00:00Z",
     ]);
     let Command::Check(args) = cli.command else {
         unreachable!("parsed a check command")

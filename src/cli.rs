@@ -16,7 +16,12 @@ use crate::plan::RolloutMode;
 /// Exit status: 0 allowed (and done), 1 denied by policy, 2 could not decide (bad input, a rule
 /// error, unreadable cluster), 3 partly done (the tag moved but a rollout failed).
 #[derive(Debug, Parser)]
-#[command(name = "tollgate", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "tollgate",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

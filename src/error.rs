@@ -14,10 +14,11 @@ pub enum Error {
     Ref(#[from] RefError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    // Boxed: these carry file names and object paths, and `Result<_, Error>` is on every path.
     #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
+    Snapshot(Box<SnapshotError>),
     #[error(transparent)]
-    Gather(#[from] GatherError),
+    Gather(Box<GatherError>),
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error("{path}: {message}")]
@@ -26,4 +27,16 @@ pub enum Error {
     Usage(String),
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
+}
+
+impl From<SnapshotError> for Error {
+    fn from(e: SnapshotError) -> Self {
+        Error::Snapshot(Box::new(e))
+    }
+}
+
+impl From<GatherError> for Error {
+    fn from(e: GatherError) -> Self {
+        Error::Gather(Box::new(e))
+    }
 }

@@ -1,6 +1,14 @@
 //! tollgate: policy-checked image promotion for OpenShift.
+//!
+//! The pipeline is gather → evaluate → decide → act → report; each stage is a module:
+//! [`gather`] builds the [`facts`] document from cluster objects, [`policy`] evaluates the Rhai
+//! rules over it, [`verdict`] turns outcomes into a decision, [`plan`] lists what `promote` does,
+//! and [`report`] renders the result. [`run`] is the whole program minus process setup.
 
+pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod error;
 pub mod exit;
 pub mod facts;
 pub mod gather;
@@ -9,3 +17,19 @@ pub mod plan;
 pub mod policy;
 pub mod policy_files;
 pub mod refs;
+pub mod report;
+pub mod verdict;
+
+use cli::{Cli, Command};
+use error::Error;
+use exit::ExitStatus;
+
+/// Runs one command; `Err` means "could not decide" (exit 2) and carries the reason.
+pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
+    match &cli.command {
+        Command::Check(a) => commands::check(a),
+        Command::Promote(a) => commands::promote(a),
+        Command::Facts(a) => commands::facts(a),
+        Command::Lint(a) => commands::lint(a),
+    }
+}

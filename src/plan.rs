@@ -88,7 +88,10 @@ pub fn plan(facts: &Facts, rollout: RolloutMode, wait: bool) -> Vec<Action> {
 
 fn runs_digest(t: &Target, digest: &str) -> bool {
     let consumed: Vec<_> = t.containers.iter().filter(|c| c.triggered).collect();
-    !consumed.is_empty() && consumed.iter().all(|c| c.image.ends_with(&format!("@{digest}")))
+    !consumed.is_empty()
+        && consumed
+            .iter()
+            .all(|c| c.image.ends_with(&format!("@{digest}")))
 }
 
 fn rollout_action(facts: &Facts, t: &Target, mode: RolloutMode) -> Action {
@@ -118,7 +121,8 @@ fn rollout_action(facts: &Facts, t: &Target, mode: RolloutMode) -> Action {
     let consumes = t.triggers.iter().any(|x| x.consumes_promotion);
     match t.kind.as_str() {
         "DeploymentConfig" => planned(if consumes {
-            "instantiate (latest: true, force: true): the manual trigger picks up the new image".into()
+            "instantiate (latest: true, force: true): the manual trigger picks up the new image"
+                .into()
         } else {
             "instantiate (latest: true, force: true); note: no trigger follows the destination tag, so the image does not change".into()
         }),
@@ -152,9 +156,15 @@ mod tests {
         let f = sample_facts();
         let a = plan(&f, RolloutMode::Auto, false);
         assert_eq!(a.len(), 2);
-        assert_eq!((a[0].kind, a[0].status), (ActionKind::Retag, ActionStatus::Planned));
+        assert_eq!(
+            (a[0].kind, a[0].status),
+            (ActionKind::Retag, ActionStatus::Planned)
+        );
         assert!(a[0].detail.contains(&f.promotion.digest));
-        assert_eq!((a[1].kind, a[1].status), (ActionKind::Rollout, ActionStatus::Planned));
+        assert_eq!(
+            (a[1].kind, a[1].status),
+            (ActionKind::Rollout, ActionStatus::Planned)
+        );
         assert!(a[1].detail.starts_with("instantiate"));
         assert_eq!(a[1].target, "prod/dc/simple-app");
     }
@@ -166,8 +176,14 @@ mod tests {
         let a = plan(&f, RolloutMode::Auto, true);
         assert_eq!(a[1].status, ActionStatus::Skipped);
         assert_eq!(a[2].kind, ActionKind::Wait);
-        assert_eq!(plan(&f, RolloutMode::Always, false)[1].status, ActionStatus::Planned);
-        assert_eq!(plan(&f, RolloutMode::Never, false)[1].status, ActionStatus::Skipped);
+        assert_eq!(
+            plan(&f, RolloutMode::Always, false)[1].status,
+            ActionStatus::Planned
+        );
+        assert_eq!(
+            plan(&f, RolloutMode::Never, false)[1].status,
+            ActionStatus::Skipped
+        );
     }
 
     #[test]

@@ -64,11 +64,16 @@ pub struct FailOn {
 }
 
 /// Applies configured levels and decides. Rules come back ordered most severe first, then by id.
-pub fn decide(results: Vec<RuleResult>, rules: &RuleSet, settings: &Settings, fail_on: FailOn) -> Verdict {
+pub fn decide(
+    results: Vec<RuleResult>,
+    rules: &RuleSet,
+    settings: &Settings,
+    fail_on: FailOn,
+) -> Verdict {
     let mut verdicts: Vec<RuleVerdict> = results
         .into_iter()
         .map(|r| {
-            let rule = rules.rules.iter().find(|x| x.id == r.id);
+            let rule = rules.rules().iter().find(|x| x.id == r.id);
             let level = settings.rule(&r.id).level;
             let outcome = match (level, r.outcome) {
                 (Some(Level::Warn), Outcome::Deny) => Outcome::Warn,
@@ -97,7 +102,11 @@ pub fn decide(results: Vec<RuleResult>, rules: &RuleSet, settings: &Settings, fa
             }
         })
         .collect();
-    verdicts.sort_by(|a, b| severity(b.outcome).cmp(&severity(a.outcome)).then(a.id.cmp(&b.id)));
+    verdicts.sort_by(|a, b| {
+        severity(b.outcome)
+            .cmp(&severity(a.outcome))
+            .then(a.id.cmp(&b.id))
+    });
     let mut tally = Tally::default();
     for v in &verdicts {
         match v.outcome {

@@ -1,4 +1,6 @@
 //! Bad input through the CLI: each gives a clear message naming what is at fault, and exit 2.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +11,8 @@ const NOW: &str = "2024-03-06T12:00:00Z";
 
 fn tollgate() -> Command {
     let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("RUST_LOG");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG");
     c
 }
 
@@ -21,12 +24,24 @@ fn fails(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(out.status.code(), Some(2), "expected exit 2 for {args:?}, got:\n{all}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2 for {args:?}, got:\n{all}"
+    );
     all
 }
 
 fn check_args<'a>(snapshot: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec!["check", "dev/simple-app:latest", "dev/simple-app:promote", "--snapshot", snapshot, "--time", NOW];
+    let mut v = vec![
+        "check",
+        "dev/simple-app:latest",
+        "dev/simple-app:promote",
+        "--snapshot",
+        snapshot,
+        "--time",
+        NOW,
+    ];
     v.extend_from_slice(extra);
     v
 }
@@ -61,7 +76,10 @@ fn pack_with(rule_id: &str, body: &str) -> tempfile::TempDir {
 
 #[test]
 fn malformed_yaml_names_the_file_and_line() {
-    let dir = seed_with("broken.yaml", "kind: ImageStream\nmetadata:\n  name: x\n   bad: [\n");
+    let dir = seed_with(
+        "broken.yaml",
+        "kind: ImageStream\nmetadata:\n  name: x\n   bad: [\n",
+    );
     let msg = fails(&check_args(dir.path().to_str().unwrap(), &[]));
     assert!(msg.contains("broken.yaml"), "{msg}");
     assert!(msg.contains("line"), "{msg}");
@@ -69,7 +87,10 @@ fn malformed_yaml_names_the_file_and_line() {
 
 #[test]
 fn malformed_json_names_the_file_and_line() {
-    let dir = seed_with("broken.json", "{\n  \"kind\": \"ImageStream\",\n  \"metadata\": {\"name\": }\n}\n");
+    let dir = seed_with(
+        "broken.json",
+        "{\n  \"kind\": \"ImageStream\",\n  \"metadata\": {\"name\": }\n}\n",
+    );
     let msg = fails(&check_args(dir.path().to_str().unwrap(), &[]));
     assert!(msg.contains("broken.json"), "{msg}");
     assert!(msg.contains("line 3"), "{msg}");
@@ -94,7 +115,13 @@ fn a_bad_source_says_what_form_is_expected() {
 
 #[test]
 fn a_source_tag_without_an_image_is_refused() {
-    let msg = fails(&["check", "dev/simple-app:nosuchtag", "dev/simple-app:promote", "--snapshot", SEED_C]);
+    let msg = fails(&[
+        "check",
+        "dev/simple-app:nosuchtag",
+        "dev/simple-app:promote",
+        "--snapshot",
+        SEED_C,
+    ]);
     assert!(msg.contains("nosuchtag"), "{msg}");
 }
 
@@ -107,22 +134,44 @@ fn a_target_missing_from_the_snapshot_is_refused() {
 #[test]
 fn a_rule_with_a_syntax_error_points_at_it() {
     let pack = pack_with("broken-rule", "//! Broken\n//! Fix: none\nlet x = ;\n");
-    let msg = fails(&check_args(SEED_C, &["--policies", pack.path().to_str().unwrap()]));
+    let msg = fails(&check_args(
+        SEED_C,
+        &["--policies", pack.path().to_str().unwrap()],
+    ));
     assert!(msg.contains("broken-rule.rhai:3:"), "{msg}");
 }
 
 #[test]
 fn an_endless_rule_is_stopped_by_the_operation_limit() {
     let pack = pack_with("spin", "//! Spins\n//! Fix: none\nloop { }\n");
-    let msg = fails(&check_args(SEED_C, &["--policies", pack.path().to_str().unwrap(), "--output", "json"]));
+    let msg = fails(&check_args(
+        SEED_C,
+        &[
+            "--policies",
+            pack.path().to_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    ));
     assert!(msg.contains("\"error\""), "{msg}");
     assert!(msg.to_lowercase().contains("operation"), "{msg}");
 }
 
 #[test]
 fn a_typo_in_a_fact_key_suggests_the_right_one() {
-    let pack = pack_with("typo", "//! Typo\n//! Fix: none\nif image.digset == \"\" { deny(\"x\"); }\n");
-    let msg = fails(&check_args(SEED_C, &["--policies", pack.path().to_str().unwrap(), "--output", "text"]));
+    let pack = pack_with(
+        "typo",
+        "//! Typo\n//! Fix: none\nif image.digset == \"\" { deny(\"x\"); }\n",
+    );
+    let msg = fails(&check_args(
+        SEED_C,
+        &[
+            "--policies",
+            pack.path().to_str().unwrap(),
+            "--output",
+            "text",
+        ],
+    ));
     assert!(msg.contains("did you mean `digest`"), "{msg}");
     assert!(msg.contains("typo.rhai:3"), "{msg}");
 }

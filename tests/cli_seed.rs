@@ -1,4 +1,6 @@
 //! The SCENARIO.md story through the CLI on the seed snapshots: decisions, failing rules, exit codes.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -10,7 +12,8 @@ const NOW: &str = "2024-03-06T12:00:00Z";
 
 fn tollgate() -> Command {
     let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("RUST_LOG");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG");
     c
 }
 
@@ -18,7 +21,17 @@ fn tollgate() -> Command {
 fn run_json(command: &str, state: &str, extra: &[&str]) -> (i32, Value) {
     let snapshot = format!("examples/seed/{state}");
     let out = tollgate()
-        .args([command, SOURCE, DEST, "--snapshot", &snapshot, "--time", NOW, "--output", "json"])
+        .args([
+            command,
+            SOURCE,
+            DEST,
+            "--snapshot",
+            &snapshot,
+            "--time",
+            NOW,
+            "--output",
+            "json",
+        ])
         .args(extra)
         .output()
         .expect("runs");
@@ -53,14 +66,24 @@ fn a_missing_pull_rights_is_denied_by_target_can_pull() {
     assert_eq!(r["decision"], "deny");
     assert_eq!(rules_with(&r, "deny"), ["target-can-pull"]);
     assert_eq!(rules_with(&r, "error"), Vec::<String>::new());
-    let rule = r["rules"].as_array().unwrap().iter().find(|x| x["id"] == "target-can-pull").unwrap();
+    let rule = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "target-can-pull")
+        .unwrap();
     let msg = rule["messages"].to_string();
     assert!(msg.contains("prod/dc/simple-app"), "{msg}");
     assert!(
-        msg.contains("oc policy add-role-to-group system:image-puller system:serviceaccounts:prod -n dev"),
+        msg.contains(
+            "oc policy add-role-to-group system:image-puller system:serviceaccounts:prod -n dev"
+        ),
         "{msg}"
     );
-    assert_eq!(r["promotion"]["targets"], serde_json::json!(["prod/dc/simple-app"]));
+    assert_eq!(
+        r["promotion"]["targets"],
+        serde_json::json!(["prod/dc/simple-app"])
+    );
     assert_eq!(r["actions"], serde_json::json!([]));
 }
 
@@ -78,8 +101,14 @@ fn c_manual_trigger_is_allowed_and_the_plan_retags_then_instantiates() {
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["decision"], "allow");
     assert!(rules_with(&r, "deny").is_empty() && rules_with(&r, "error").is_empty());
-    let digest = r["promotion"]["digest"].as_str().expect("digest").to_string();
-    assert!(digest.starts_with("sha256:") && digest.len() == 71, "{digest}");
+    let digest = r["promotion"]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string();
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{digest}"
+    );
     let actions = r["actions"].as_array().expect("actions");
     assert_eq!(actions.len(), 2, "{actions:#?}");
     assert_eq!(actions[0]["kind"], "retag");
@@ -89,7 +118,10 @@ fn c_manual_trigger_is_allowed_and_the_plan_retags_then_instantiates() {
     assert_eq!(actions[1]["kind"], "rollout");
     assert_eq!(actions[1]["target"], "prod/dc/simple-app");
     assert_eq!(actions[1]["status"], "planned");
-    assert!(actions[1]["detail"].as_str().unwrap().starts_with("instantiate"));
+    assert!(actions[1]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("instantiate"));
 }
 
 #[test]
@@ -121,7 +153,11 @@ fn configured_warn_level_turns_the_denial_into_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("tollgate.yaml");
     std::fs::write(&cfg, "rules:\n  prod-manual-trigger:\n    level: warn\n").unwrap();
-    let (code, r) = run_json("check", "b-automatic-trigger", &["--config", cfg.to_str().unwrap()]);
+    let (code, r) = run_json(
+        "check",
+        "b-automatic-trigger",
+        &["--config", cfg.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{r:#}");
     assert!(rules_with(&r, "warn").contains(&"prod-manual-trigger".to_string()));
     let (code, _) = run_json(
@@ -135,7 +171,15 @@ fn configured_warn_level_turns_the_denial_into_a_warning() {
 #[test]
 fn text_report_marks_rules_and_shows_the_fix() {
     let out = tollgate()
-        .args(["check", SOURCE, DEST, "--snapshot", "examples/seed/a-no-pull-rights", "--time", NOW])
+        .args([
+            "check",
+            SOURCE,
+            DEST,
+            "--snapshot",
+            "examples/seed/a-no-pull-rights",
+            "--time",
+            NOW,
+        ])
         .args(["--output", "text"])
         .output()
         .unwrap();
@@ -151,10 +195,23 @@ fn text_report_marks_rules_and_shows_the_fix() {
 #[test]
 fn facts_round_trip_through_replay() {
     let out = tollgate()
-        .args(["facts", SOURCE, DEST, "--snapshot", "examples/seed/c-manual-trigger", "--time", NOW])
+        .args([
+            "facts",
+            SOURCE,
+            DEST,
+            "--snapshot",
+            "examples/seed/c-manual-trigger",
+            "--time",
+            NOW,
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let facts: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(facts["promotion"]["source"]["ref"], SOURCE);
     assert_eq!(facts["targets"][0]["name"], "simple-app");
@@ -162,7 +219,15 @@ fn facts_round_trip_through_replay() {
     let file = dir.path().join("facts.json");
     std::fs::write(&file, &out.stdout).unwrap();
     let replay = tollgate()
-        .args(["check", SOURCE, DEST, "--facts", file.to_str().unwrap(), "--output", "json"])
+        .args([
+            "check",
+            SOURCE,
+            DEST,
+            "--facts",
+            file.to_str().unwrap(),
+            "--output",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(replay.status.code(), Some(0));
@@ -179,7 +244,13 @@ fn facts_round_trip_through_replay() {
     assert_eq!(outcomes(&direct), outcomes(&replayed));
     // Facts for another promotion are refused, not silently evaluated.
     let wrong = tollgate()
-        .args(["check", "dev/simple-app:latest", "dev/simple-app:other", "--facts", file.to_str().unwrap()])
+        .args([
+            "check",
+            "dev/simple-app:latest",
+            "dev/simple-app:other",
+            "--facts",
+            file.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(wrong.status.code(), Some(2));

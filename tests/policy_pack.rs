@@ -77,7 +77,7 @@ fn prod_manual_trigger() {
         &r,
         Outcome::Deny,
         &[
-            "DeploymentConfig/simple-app in prod redeploys automatically when dev/simple-app:promote moves",
+            "prod/dc/simple-app redeploys automatically when dev/simple-app:promote moves",
             "`oc set triggers dc/simple-app --manual -n prod`",
         ],
     );
@@ -111,7 +111,7 @@ fn pinned_images() {
             &eval("pinned-images", &facts),
             Outcome::Deny,
             &[
-                "DeploymentConfig/simple-app in prod: container simple-app",
+                "prod/dc/simple-app: container simple-app",
                 &format!("mutable reference {image}"),
                 "pin it by digest",
             ],
@@ -146,13 +146,27 @@ fn no_tracking_tags() {
         Outcome::Deny,
         &["is unknown", "dev/simple-app could not be read"],
     );
-    let trigger_alias = tweak(|f| f.targets[0].triggers[1].from_tracking = Some(true));
+    // A trigger on another tag that is an alias moves prod without the gate.
+    let follow_other = |f: &mut tollgate::facts::Facts, tracking: Option<bool>| {
+        let t = &mut f.targets[0].triggers[1];
+        t.consumes_promotion = false;
+        t.from.as_mut().unwrap().name = "simple-app:stable".into();
+        t.from_tracking = tracking;
+    };
+    let trigger_alias = tweak(|f| follow_other(f, Some(true)));
     expect(
         &eval("no-tracking-tags", &trigger_alias),
         Outcome::Deny,
-        &["DeploymentConfig/simple-app in prod follows dev/simple-app:promote, a tracking tag"],
+        &["prod/dc/simple-app follows dev/simple-app:stable, a tracking tag"],
     );
-    let trigger_unknown = tweak(|f| f.targets[0].triggers[1].from_tracking = None);
+    // On the destination tag itself, the destination check speaks; no second denial.
+    let on_destination = tweak(|f| f.targets[0].triggers[1].from_tracking = Some(true));
+    expect(
+        &eval("no-tracking-tags", &on_destination),
+        Outcome::Pass,
+        &[],
+    );
+    let trigger_unknown = tweak(|f| follow_other(f, None));
     expect(
         &eval("no-tracking-tags", &trigger_unknown),
         Outcome::Deny,
@@ -184,7 +198,7 @@ fn target_can_pull() {
         &eval("target-can-pull", &denied),
         Outcome::Deny,
         &[
-            "DeploymentConfig/simple-app in prod (service account default) may not pull images from dev",
+            "prod/dc/simple-app (service account prod/default) may not pull images from dev",
             "oc policy add-role-to-group system:image-puller system:serviceaccounts:prod -n dev",
         ],
     );
@@ -238,7 +252,7 @@ fn target_ready() {
         &eval("target-ready", &paused),
         Outcome::Deny,
         &[
-            "DeploymentConfig/simple-app in prod is paused",
+            "prod/dc/simple-app is paused",
             "oc rollout resume dc/simple-app -n prod",
         ],
     );
@@ -380,7 +394,7 @@ fn reaches_a_target() {
         &eval("reaches-a-target", &elsewhere),
         Outcome::Warn,
         &[
-            "none of the targets (DeploymentConfig/simple-app in prod)",
+            "none of the targets (prod/dc/simple-app)",
             "--from-image=dev/simple-app:promote",
         ],
     );

@@ -40,7 +40,12 @@ pub(crate) fn finish(
     let report = match outcome {
         Ok(r) => r,
         Err(e) if format == crate::cli::OutputFormat::Json => {
-            let r = Report::failed(command, &args.promotion.source, &args.promotion.destination, e.to_string());
+            let r = Report::failed(
+                command,
+                &args.promotion.source,
+                &args.promotion.destination,
+                e.to_string(),
+            );
             report::emit(&r, format, args.output.output_file.as_deref())?;
             return Err(e);
         }

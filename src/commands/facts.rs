@@ -11,7 +11,8 @@ pub fn facts(args: &FactsArgs) -> Result<ExitStatus, Error> {
     let req = parse_request(&args.promotion, args.source.namespace.as_deref())?;
     let settings = load_settings(args.config.as_deref())?;
     let facts = gather_facts(&req, &args.promotion, &args.source, &settings)?;
-    let mut text = serde_json::to_string_pretty(&facts).map_err(|e| Error::Usage(format!("facts: {e}")))?;
+    let mut text =
+        serde_json::to_string_pretty(&facts).map_err(|e| Error::Usage(format!("facts: {e}")))?;
     text.push('\n');
     report::print_stdout(&text)?;
     Ok(ExitStatus::Allowed)

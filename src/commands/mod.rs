@@ -80,17 +80,20 @@ pub(crate) fn load_rules(dirs: &[PathBuf], settings: &Settings) -> Result<RuleSe
     let sources = policy_files::read_policy_dirs(&dirs)?;
     let rules = policy::compile(sources)?;
     for id in settings.rules.keys() {
-        if !rules.rules.iter().any(|r| &r.id == id) {
-            let known: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+        if !rules.rules().iter().any(|r| &r.id == id) {
+            let known: Vec<&str> = rules.rules().iter().map(|r| r.id.as_str()).collect();
             return Err(Error::Usage(format!(
                 "{}: rules.{id}: no rule `{id}` in {} (rules: {})",
                 settings.source.as_deref().unwrap_or("configuration"),
-                dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+                dirs.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 known.join(", ")
             )));
         }
     }
-    tracing::info!(rules = rules.rules.len(), "rules compiled");
+    tracing::info!(rules = rules.rules().len(), "rules compiled");
     Ok(rules)
 }
 
@@ -137,8 +140,12 @@ pub(crate) fn gather_facts(
 /// Reads a facts document written by `tollgate facts` and checks it is for this promotion.
 fn replay(path: &Path, req: &Request) -> Result<Facts, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| file_error(path, format!("not JSON (line {}, column {}): {e}", e.line(), e.column())))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        file_error(
+            path,
+            format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
+        )
+    })?;
     let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
     if schema != FACTS_SCHEMA {
         return Err(file_error(
@@ -149,7 +156,9 @@ fn replay(path: &Path, req: &Request) -> Result<Facts, Error> {
     let facts: Facts = serde_path_to_error::deserialize(value)
         .map_err(|e| file_error(path, format!("at `{}`: {}", e.path(), e.inner())))?;
     let (want_src, want_dst) = (req.source.to_string(), req.destination.to_string());
-    if facts.promotion.source.reference != want_src || facts.promotion.destination.reference != want_dst {
+    if facts.promotion.source.reference != want_src
+        || facts.promotion.destination.reference != want_dst
+    {
         return Err(file_error(
             path,
             format!(
@@ -166,7 +175,11 @@ fn replay(path: &Path, req: &Request) -> Result<Facts, Error> {
         if have != want {
             return Err(file_error(
                 path,
-                format!("the facts' targets are [{}], not [{}]", have.join(", "), want.join(", ")),
+                format!(
+                    "the facts' targets are [{}], not [{}]",
+                    have.join(", "),
+                    want.join(", ")
+                ),
             ));
         }
     }

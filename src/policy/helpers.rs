@@ -1,4 +1,4 @@
-//! Pure helper functions offered to scripts: `is_digest`, `parse_image`, `hours_between`.
+//! Pure helper functions offered to scripts: `is_digest`, `parse_image`, `hours_between`, `target_ref`.
 //!
 //! Documented for rule authors in `policies/README.md`; keep the two in step.
 
@@ -25,6 +25,14 @@ pub(crate) fn register(engine: &mut Engine) {
         m
     });
     engine.register_fn(
+        "target_ref",
+        |t: Map| -> Result<String, Box<EvalAltResult>> {
+            target_ref(&t).ok_or_else(|| {
+                "target_ref: expected a target (a map with kind, namespace and name)".into()
+            })
+        },
+    );
+    engine.register_fn(
         "hours_between",
         |a: Dynamic, b: Dynamic| -> Result<f64, Box<EvalAltResult>> {
             let a = time_arg(&a)?;
@@ -42,6 +50,19 @@ fn time_arg(v: &Dynamic) -> Result<OffsetDateTime, Box<EvalAltResult>> {
         format!("hours_between: `{text}` is not an RFC 3339 time (like 2024-03-05T12:00:00Z)")
             .into()
     })
+}
+
+/// `ns/dc/name` or `ns/deployment/name`: how reports, `--target` and exceptions name a target.
+fn target_ref(t: &Map) -> Option<String> {
+    let field = |k: &str| {
+        t.get(k)
+            .and_then(|v| v.clone().into_immutable_string().ok())
+    };
+    let kind = match field("kind")?.as_str() {
+        "DeploymentConfig" => "dc",
+        _ => "deployment",
+    };
+    Some(format!("{}/{kind}/{}", field("namespace")?, field("name")?))
 }
 
 /// Parses an RFC 3339 time, as the facts write them.

@@ -25,10 +25,13 @@ pub fn emit(report: &Report, format: OutputFormat, file: Option<&Path>) -> std::
     };
     match file {
         Some(path) => {
-            std::fs::write(path, body).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-            })?;
-            print_stdout(&format!("{} (report written to {})\n", render_summary_line(report), path.display()))
+            std::fs::write(path, body)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            print_stdout(&format!(
+                "{} (report written to {})\n",
+                render_summary_line(report),
+                path.display()
+            ))
         }
         None => print_stdout(&body),
     }

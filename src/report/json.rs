@@ -6,7 +6,10 @@ use super::Report;
 pub fn render_json(report: &Report) -> String {
     // Serialising plain data with string keys cannot fail; fall back to a minimal document anyway.
     let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
-        format!("{{\"schema\":\"{}\",\"decision\":\"error\",\"error\":\"report: {e}\"}}", super::REPORT_SCHEMA)
+        format!(
+            "{{\"schema\":\"{}\",\"decision\":\"error\",\"error\":\"report: {e}\"}}",
+            super::REPORT_SCHEMA
+        )
     });
     s.push('\n');
     s

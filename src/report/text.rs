@@ -52,14 +52,26 @@ fn indent(text: &str, prefix: &str) -> String {
 pub fn render_text(r: &Report) -> String {
     let mut out = String::new();
     let p = &r.promotion;
-    let _ = writeln!(out, "tollgate {}  {} → {}", r.command, p.source, p.destination);
+    let _ = writeln!(
+        out,
+        "tollgate {}  {} → {}",
+        r.command, p.source, p.destination
+    );
     if let Some(e) = &r.error {
         let _ = writeln!(out, "\nerror: could not decide\n{}", indent(e, "  "));
         let _ = writeln!(out, "{}", render_summary_line(r));
         return out;
     }
     if let Some(d) = &p.digest {
-        let _ = writeln!(out, "  digest   {d}{}", if p.noop == Some(true) { "  (destination already points here)" } else { "" });
+        let _ = writeln!(
+            out,
+            "  digest   {d}{}",
+            if p.noop == Some(true) {
+                "  (destination already points here)"
+            } else {
+                ""
+            }
+        );
     }
     if let Some(i) = &p.image {
         let _ = writeln!(out, "  image    {i}");
@@ -78,7 +90,11 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(out, "  {} {:width$}  {}", mark(v.outcome), v.id, v.title);
         let failing = matches!(v.outcome, Outcome::Deny | Outcome::Warn | Outcome::Error);
         for m in &v.messages {
-            let prefix = if v.outcome == Outcome::Skip { "skipped: " } else { "" };
+            let prefix = if v.outcome == Outcome::Skip {
+                "skipped: "
+            } else {
+                ""
+            };
             out.push_str(&indent(&format!("{prefix}{m}"), "      "));
         }
         if let Some(level) = v.level {
@@ -120,7 +136,10 @@ pub fn render_text(r: &Report) -> String {
     }
     let _ = writeln!(out, "\n{}", render_summary_line(r));
     if r.decision == Decision::Deny {
-        let _ = writeln!(out, "nothing was changed: make the denied rules above pass (each says how), then run again");
+        let _ = writeln!(
+            out,
+            "nothing was changed: make the denied rules above pass (each says how), then run again"
+        );
     }
     out
 }
