@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use rhai::{Dynamic, Engine, Scope};
 use serde::Serialize;
 
+use super::convert::ToRhai;
 use super::diagnostics::{from_eval_error, nearest};
 use super::engine::{build_engine, with_sink};
 use super::rule::{compile_with, RuleSet};
@@ -65,20 +66,15 @@ impl std::fmt::Debug for Evaluator {
 }
 
 /// The top-level facts as Rhai values, in [`super::INJECTED_NAMES`] order minus `params`.
-fn facts_values(facts: &Facts) -> Result<Vec<(&'static str, Dynamic)>, String> {
-    let conv = |name: &'static str, r: Result<Dynamic, Box<rhai::EvalAltResult>>| {
-        r.map(|d| (name, d))
-            .map_err(|e| format!("cannot convert the facts' `{name}` for rules: {e}"))
-    };
-    use rhai::serde::to_dynamic;
-    Ok(vec![
-        conv("promotion", to_dynamic(&facts.promotion))?,
-        conv("image", to_dynamic(&facts.image))?,
-        conv("destination", to_dynamic(&facts.destination))?,
-        conv("targets", to_dynamic(&facts.targets))?,
-        conv("rbac", to_dynamic(&facts.rbac))?,
-        conv("environments", to_dynamic(&facts.environments))?,
-    ])
+fn facts_values(facts: &Facts) -> Vec<(&'static str, Dynamic)> {
+    vec![
+        ("promotion", facts.promotion.to_rhai()),
+        ("image", facts.image.to_rhai()),
+        ("destination", facts.destination.to_rhai()),
+        ("targets", facts.targets.to_rhai()),
+        ("rbac", facts.rbac.to_rhai()),
+        ("environments", facts.environments.to_rhai()),
+    ]
 }
 
 impl Evaluator {
@@ -103,16 +99,15 @@ impl Evaluator {
     pub fn evaluate(&self, rules: &RuleSet, facts: &Facts, settings: &Settings) -> Vec<RuleResult> {
         // Convert once per promotion and keep the values in one scope for every rule,
         // rewinding only each rule's own variables: cloning the facts per rule is what costs
-        // (DEPENDENCIES.md). `into_read_only` marks every nested value read-only, so a rule
+        // (DEPENDENCIES.md). `push_constant_dynamic` marks every nested value read-only, so a rule
         // cannot change a fact for the next one (assignments and mutating methods fail; copies
         // are the rule's own). Not `into_shared`: a shared value does not protect its contents
         // (a rule could `targets.clear()` through it) and property access on it measured slower.
         let mut scope = Scope::new();
-        let conversion = facts_values(facts).map(|values| {
-            for (name, value) in values {
-                scope.push_constant_dynamic(name, value.into_read_only());
-            }
-        });
+        for (name, value) in facts_values(facts) {
+            // `push_constant_dynamic` marks the value read-only all the way down (one walk).
+            scope.push_constant_dynamic(name, value);
+        }
         let base = scope.len();
         let mut results = Vec::with_capacity(rules.len());
         for rule in rules {
@@ -133,18 +128,9 @@ impl Evaluator {
                 results.push(result);
                 continue;
             }
-            if let Err(msg) = &conversion {
-                let e = super::diagnostics::script_error(&rule.path, "", 0, 0, msg.clone());
-                result.outcome = Outcome::Error;
-                result.messages.push(e.message.clone());
-                result.error = Some(e);
-                results.push(result);
-                continue;
-            }
             let start = Instant::now();
-            let params = rhai::serde::to_dynamic(&rs.params);
+            let params = rs.params.to_rhai();
             let (run, sink) = with_sink(|| {
-                let params = params?;
                 scope.push_constant_dynamic("params", params);
                 self.engine.run_ast_with_scope(&mut scope, &rule.ast)
             });

@@ -3,6 +3,7 @@
 //! Pure: no kube, tokio or filesystem access here (ARCHITECTURE.md rule 3). Rule files are read
 //! by [`crate::policy_files`]; this module receives their text as [`RuleSource`]s.
 
+mod convert;
 mod diagnostics;
 mod engine;
 mod eval;
