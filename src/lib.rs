@@ -5,7 +5,9 @@
 //! rules over it, [`verdict`] turns outcomes into a decision, [`plan`] lists what `promote` does,
 //! and [`report`] renders the result. [`run`] is the whole program minus process setup.
 
+pub mod act;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod error;

@@ -1,0 +1,1 @@
+//! The live cluster: connecting through kube and gathering objects for the facts.
