@@ -190,3 +190,47 @@ fn live_mode_is_refused_honestly() {
     let msg = fails(&["check", "dev/simple-app:latest", "dev/simple-app:promote"]);
     assert!(msg.contains("--snapshot"), "{msg}");
 }
+
+#[test]
+fn a_rule_error_outranks_a_denial() {
+    // State a denies (target-can-pull); an erroring rule alongside makes it "could not decide".
+    let pack = pack_with("throws", "//! Throws\n//! Fix: none\nthrow \"boom\";\n");
+    let out = tollgate()
+        .args(["check", "dev/simple-app:latest", "dev/simple-app:promote"])
+        .args([
+            "--snapshot",
+            "examples/seed/a-no-pull-rights",
+            "--time",
+            NOW,
+            "--output",
+            "json",
+        ])
+        .args(["--policies", pack.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["decision"], "error");
+    assert_eq!(r["summary"]["deny"], 1);
+    assert_eq!(r["summary"]["error"], 1);
+}
+
+#[test]
+fn json_mode_reports_input_errors_as_json_too() {
+    let out = tollgate()
+        .args([
+            "check",
+            "dev/simple-app:nosuchtag",
+            "dev/simple-app:promote",
+            "--snapshot",
+            SEED_C,
+        ])
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["schema"], "tollgate.report/v1");
+    assert_eq!(r["decision"], "error");
+    assert!(r["error"].as_str().unwrap().contains("nosuchtag"));
+}

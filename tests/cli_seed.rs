@@ -256,3 +256,59 @@ fn facts_round_trip_through_replay() {
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("these facts are for"));
 }
+
+#[test]
+fn promote_on_a_snapshot_is_always_a_dry_run() {
+    let (code, r) = run_json("promote", "c-manual-trigger", &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["dry_run"], true);
+    for a in r["actions"].as_array().unwrap() {
+        assert_ne!(a["status"], "done", "{a}");
+    }
+}
+
+#[test]
+fn output_file_gets_the_report_and_stdout_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let out = tollgate()
+        .args([
+            "check",
+            SOURCE,
+            DEST,
+            "--snapshot",
+            "examples/seed/b-automatic-trigger",
+            "--time",
+            NOW,
+        ])
+        .args(["--output", "json", "--output-file", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("decision: DENY"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(r["decision"], "deny");
+}
+
+#[test]
+fn explicit_target_is_used_instead_of_discovery() {
+    let (code, r) = run_json(
+        "check",
+        "c-manual-trigger",
+        &["--target", "prod/deploymentconfig/simple-app"],
+    );
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(
+        r["promotion"]["targets"],
+        serde_json::json!(["prod/dc/simple-app"])
+    );
+    assert!(
+        r["promotion"]["discovery"]
+            .as_str()
+            .unwrap()
+            .contains("--target"),
+        "{r:#}"
+    );
+}
