@@ -126,6 +126,14 @@ pub enum OutputFormat {
     Text,
     /// The `tollgate.report/v1` JSON document (the default when stdout is not a terminal).
     Json,
+    /// SARIF 2.1.0 (code scanning: GitHub, GitLab, Azure DevOps), findings located in the rule files.
+    Sarif,
+    /// JUnit XML: one testcase per rule (CI test views).
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…::…`), annotations on the rule files.
+    Github,
+    /// A Markdown summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
 }
 
 #[derive(Debug, Args)]

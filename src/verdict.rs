@@ -32,7 +32,15 @@ pub struct RuleVerdict {
     pub messages: Vec<String>,
     pub file: String,
     pub title: String,
+    /// The header text between title and fix (SARIF's fullDescription); not in the JSON report,
+    /// which predates it and stays lean.
+    #[serde(skip)]
+    pub description: String,
     pub fix: Option<String>,
+    /// Where in the rule file the finding comes from (1-based line, column): the error's
+    /// position, else the first call of the outcome's kind (`deny(`…). For SARIF and GitHub.
+    #[serde(skip)]
+    pub position: Option<(usize, usize)>,
     /// The configured level when one changed how findings count.
     pub level: Option<&'static str>,
     pub operations: u64,
@@ -86,6 +94,10 @@ pub fn decide(
                 _ => None,
             };
             let mut messages = r.messages;
+            let position = match &r.error {
+                Some(e) if e.line > 0 => Some((e.line, e.col.max(1))),
+                _ => rule.and_then(|x| first_call(&x.text, r.outcome)),
+            };
             if let Some(e) = r.error {
                 messages.push(e.rendered);
             }
@@ -95,6 +107,8 @@ pub fn decide(
                 messages,
                 file: r.path,
                 title: rule.map(|x| x.title.clone()).unwrap_or_default(),
+                description: rule.map(|x| x.description.clone()).unwrap_or_default(),
+                position,
                 fix: rule.and_then(|x| x.fix.clone()),
                 level,
                 operations: r.operations,
@@ -129,6 +143,22 @@ pub fn decide(
         rules: verdicts,
         tally,
     }
+}
+
+/// The first line calling the function that produces `outcome`: an approximation of where a
+/// finding comes from, since the engine records messages but not call sites.
+fn first_call(text: &str, outcome: Outcome) -> Option<(usize, usize)> {
+    let call = match outcome {
+        Outcome::Deny => "deny(",
+        Outcome::Warn => "warn(",
+        Outcome::Skip => "skip(",
+        Outcome::Pass | Outcome::Error => return None,
+    };
+    text.lines().enumerate().find_map(|(i, line)| {
+        let code = line.split("//").next().unwrap_or("");
+        code.find(call)
+            .map(|c| (i + 1, code[..c].chars().count() + 1))
+    })
 }
 
 fn severity(o: Outcome) -> u8 {

@@ -8,7 +8,7 @@ use crate::policy::Evaluator;
 use crate::report::{self, Report};
 use crate::verdict::{decide, Decision, FailOn};
 
-use super::{gather_facts, load_rules, load_settings, parse_request};
+use super::{default_namespace, gather_facts, load_rules, load_settings, parse_request};
 
 /// Runs the gate up to the decision; `plan` turns an allowed decision into actions (promote).
 pub(crate) fn evaluate(
@@ -16,8 +16,8 @@ pub(crate) fn evaluate(
     args: &CheckArgs,
     plan: impl FnOnce(&crate::facts::Facts, Decision) -> Vec<Action>,
 ) -> Result<Report, Error> {
-    let ns = args.source.namespace.as_deref();
-    let req = parse_request(&args.promotion, ns)?;
+    let ns = default_namespace(&args.source);
+    let req = parse_request(&args.promotion, ns.as_deref())?;
     let settings = load_settings(args.policy.config.as_deref())?;
     let rules = load_rules(&args.policy.policies, &settings)?;
     let facts = gather_facts(&req, &args.promotion, &args.source, &settings)?;
@@ -39,7 +39,8 @@ pub(crate) fn finish(
     let format = report::resolve_format(args.output.output);
     let report = match outcome {
         Ok(r) => r,
-        Err(e) if format == crate::cli::OutputFormat::Json => {
+        // Machine-read formats still get a document saying why, so CI shows it where it looks.
+        Err(e) if format != crate::cli::OutputFormat::Text => {
             let r = Report::failed(
                 command,
                 &args.promotion.source,

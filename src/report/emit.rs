@@ -3,7 +3,10 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use super::{render_json, render_summary_line, render_text, Report};
+use super::{
+    render_github, render_json, render_junit, render_markdown, render_sarif, render_summary_line,
+    render_text, Report,
+};
 use crate::cli::OutputFormat;
 
 /// Text on a terminal, JSON otherwise (CLI.md), unless `--output` says.
@@ -22,6 +25,10 @@ pub fn emit(report: &Report, format: OutputFormat, file: Option<&Path>) -> std::
     let body = match format {
         OutputFormat::Text => render_text(report),
         OutputFormat::Json => render_json(report),
+        OutputFormat::Sarif => render_sarif(report),
+        OutputFormat::Junit => render_junit(report),
+        OutputFormat::Github => render_github(report),
+        OutputFormat::Markdown => render_markdown(report),
     };
     match file {
         Some(path) => {

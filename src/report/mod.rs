@@ -1,7 +1,11 @@
 //! Reports: the only code that writes to stdout. One `Report` value, rendered per format.
 
 mod emit;
+mod github;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod text;
 
 use serde::Serialize;
@@ -11,7 +15,11 @@ use crate::plan::Action;
 use crate::verdict::{Decision, RuleVerdict, Tally, Verdict};
 
 pub use emit::{emit, print_stdout, resolve_format};
+pub use github::render_github;
 pub use json::render_json;
+pub use junit::render_junit;
+pub use markdown::render_markdown;
+pub use sarif::render_sarif;
 pub use text::{render_summary_line, render_text};
 
 /// Identifies the JSON report layout (CLI.md).
@@ -102,4 +110,19 @@ impl Report {
             error: Some(error),
         }
     }
+}
+
+/// The object a message is about, for locations and exceptions: the first target whose
+/// `ns/kind/name` the message names (rules name targets with `target_ref(t)`), else the
+/// destination or source tag when named.
+pub fn object_of<'a>(r: &'a Report, message: &str) -> Option<&'a str> {
+    r.promotion
+        .targets
+        .iter()
+        .map(String::as_str)
+        .chain([
+            r.promotion.destination.as_str(),
+            r.promotion.source.as_str(),
+        ])
+        .find(|o| !o.is_empty() && message.contains(*o))
 }

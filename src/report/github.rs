@@ -1,0 +1,78 @@
+//! GitHub Actions workflow commands (`::error file=…,title=…::message`): annotations on the
+//! rule files in the run's summary and pull request.
+
+use super::{render_summary_line, Report};
+use crate::policy::Outcome;
+
+/// Escapes a message as the runner decodes it: `%`, CR and LF.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value: as data, plus `:` and `,`, which delimit properties.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn command(kind: &str, props: &[(&str, String)], message: &str) -> String {
+    let props: Vec<String> = props
+        .iter()
+        .map(|(k, v)| format!("{k}={}", escape_property(v)))
+        .collect();
+    if props.is_empty() {
+        format!("::{kind}::{}\n", escape_data(message))
+    } else {
+        format!("::{kind} {}::{}\n", props.join(","), escape_data(message))
+    }
+}
+
+/// One workflow command per finding, then the decision as a notice (or error).
+pub fn render_github(r: &Report) -> String {
+    let mut out = String::new();
+    for v in &r.rules {
+        let kind = match v.outcome {
+            Outcome::Deny | Outcome::Error => "error",
+            Outcome::Warn => "warning",
+            Outcome::Skip | Outcome::Pass => continue,
+        };
+        let mut props = vec![("file", v.file.replace('\\', "/"))];
+        if let Some((line, col)) = v.position {
+            props.push(("line", line.to_string()));
+            props.push(("col", col.to_string()));
+        }
+        let title = match v.outcome {
+            Outcome::Error => format!("{} (rule error)", v.id),
+            _ => format!("{}: {}", v.id, v.title),
+        };
+        props.push(("title", title));
+        for m in &v.messages {
+            let mut message = m.clone();
+            if let Some(fix) = v.fix.as_ref().filter(|_| v.outcome != Outcome::Error) {
+                message.push_str(&format!("\nfix: {fix}"));
+            }
+            out.push_str(&command(kind, &props, &message));
+        }
+    }
+    for w in &r.warnings {
+        out.push_str(&command("warning", &[("title", "tollgate".into())], w));
+    }
+    if let Some(e) = &r.error {
+        out.push_str(&command(
+            "error",
+            &[("title", "tollgate: could not decide".into())],
+            e,
+        ));
+    }
+    let kind = match r.decision {
+        crate::verdict::Decision::Allow => "notice",
+        _ => "error",
+    };
+    out.push_str(&command(
+        kind,
+        &[("title", "tollgate".into())],
+        &render_summary_line(r),
+    ));
+    out
+}

@@ -1,0 +1,90 @@
+//! JUnit XML: one testsuite, one testcase per rule, so CI test tabs show what blocked.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+
+use super::{render_summary_line, Report};
+use crate::policy::Outcome;
+use crate::verdict::RuleVerdict;
+
+fn details(v: &RuleVerdict) -> String {
+    let mut d = v.messages.join("\n");
+    if let Some(fix) = &v.fix {
+        d.push_str(&format!("\nfix: {fix}"));
+    }
+    d.push_str(&format!("\n({})", v.file));
+    d
+}
+
+fn first_message(v: &RuleVerdict) -> String {
+    v.messages
+        .first()
+        .map(|m| m.lines().next().unwrap_or("").to_string())
+        .unwrap_or_else(|| v.title.clone())
+}
+
+fn case(v: &RuleVerdict) -> TestCase {
+    let status = match v.outcome {
+        Outcome::Pass | Outcome::Warn => TestCaseStatus::success(),
+        Outcome::Deny | Outcome::Error => {
+            let kind = if v.outcome == Outcome::Deny {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            s.set_message(first_message(v));
+            s.set_type(if v.outcome == Outcome::Deny {
+                "deny"
+            } else {
+                "rule-error"
+            });
+            s.set_description(details(v));
+            s
+        }
+        Outcome::Skip => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(first_message(v));
+            s
+        }
+    };
+    let mut c = TestCase::new(v.id.as_str(), status);
+    c.set_classname(format!("tollgate.{}", v.id));
+    c.set_time(Duration::from_micros(v.duration_us));
+    if v.outcome == Outcome::Warn {
+        // A warning does not fail the test case (it does not block unless `--fail-on warn`), but
+        // it must still be visible in the CI's test view.
+        c.set_system_out(format!("warning: {}", details(v)));
+    }
+    c
+}
+
+/// The JUnit XML document.
+pub fn render_junit(r: &Report) -> String {
+    let mut suite = TestSuite::new(format!(
+        "tollgate {} {} → {}",
+        r.command, r.promotion.source, r.promotion.destination
+    ));
+    suite.add_property(("decision", r.decision.as_str()));
+    if let Some(d) = &r.promotion.digest {
+        suite.add_property(("digest", d.as_str()));
+    }
+    for v in &r.rules {
+        suite.add_test_case(case(v));
+    }
+    if let Some(e) = &r.error {
+        // No rule ran: one error case keeps the decision visible where CI shows test results.
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_message("could not decide");
+        s.set_type("error");
+        s.set_description(e.as_str());
+        suite.add_test_case(TestCase::new("tollgate", s));
+    }
+    suite.set_system_out(render_summary_line(r));
+    let mut report = quick_junit::Report::new("tollgate");
+    report.add_test_suite(suite);
+    report.to_string().unwrap_or_else(|e| {
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- junit report failed: {e} -->\n<testsuites/>\n")
+    })
+}
