@@ -1,0 +1,299 @@
+//! Rolling each target out after the retag, honouring `--rollout` and never rolling twice.
+//!
+//! DeploymentConfig: `oc rollout latest` (OPENSHIFT-API.md §2.1) — refuse paused or in-progress,
+//! POST `instantiate` `{latest: true, force: true}`, fall back to PUT `latestVersion + 1` on 404/403.
+//! Deployment with a paused image trigger: set the triggered containers' image to the promoted
+//! pull spec with a PUT guarded by resourceVersion (§6). A target already running the digest is
+//! skipped, which is what makes a re-run after a partial failure converge.
+
+use serde_json::{json, Value};
+
+use super::api::{self, code, describe, i64_at, str_at};
+use super::precheck::rc_in_progress;
+use super::stream::short;
+use crate::facts::{Facts, Target};
+use crate::plan::{Action, ActionKind, ActionStatus, RolloutMode};
+
+const DEPLOYMENT_WRITE_ATTEMPTS: u32 = 3;
+
+/// What the wait has to follow for one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    /// A DeploymentConfig rollout newer than version `after`.
+    Dc { after: i64 },
+    /// A Deployment whose template runs the digest.
+    Deployment,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rolled {
+    pub action: Action,
+    pub follow: Option<Follow>,
+}
+
+/// The step's inputs that come from the steps before it.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub mode: RolloutMode,
+    /// Whether this run moved the destination tag (automatic triggers fire only then).
+    pub moved: bool,
+    /// The digest-pinned pull spec of the destination tag now.
+    pub pull_spec: Option<&'a str>,
+}
+
+fn rolled(t: &Target, status: ActionStatus, detail: String, follow: Option<Follow>) -> Rolled {
+    Rolled {
+        action: Action {
+            kind: ActionKind::Rollout,
+            target: t.display_ref(),
+            status,
+            detail,
+        },
+        follow,
+    }
+}
+
+/// Names of the containers that an ImageChange trigger consuming the promotion writes.
+pub fn triggered_containers(t: &Target) -> Vec<String> {
+    let mut names: Vec<String> = t
+        .triggers
+        .iter()
+        .filter(|x| x.consumes_promotion)
+        .flat_map(|x| x.containers.iter().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn pod_containers(obj: &Value) -> impl Iterator<Item = &Value> {
+    ["containers", "initContainers"]
+        .into_iter()
+        .flat_map(move |list| {
+            obj.pointer(&format!("/spec/template/spec/{list}"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+}
+
+/// Whether every named container's template image is pinned to `digest` (none named: false).
+pub fn template_runs(obj: &Value, names: &[String], digest: &str) -> bool {
+    let suffix = format!("@{digest}");
+    !names.is_empty()
+        && names.iter().all(|n| {
+            pod_containers(obj)
+                .any(|c| c["name"] == n.as_str() && str_at(c, "/image").ends_with(&suffix))
+        })
+}
+
+fn follow_for(t: &Target, pre_version: Option<i64>) -> Follow {
+    if t.kind == "DeploymentConfig" {
+        Follow::Dc {
+            after: pre_version.unwrap_or(0),
+        }
+    } else {
+        Follow::Deployment
+    }
+}
+
+pub async fn rollout(
+    client: &kube::Client,
+    facts: &Facts,
+    t: &Target,
+    pre_version: Option<i64>,
+    cx: Context<'_>,
+) -> Rolled {
+    let auto_fires = cx.moved && t.will_roll_out_automatically;
+    if cx.mode == RolloutMode::Never {
+        let follow = auto_fires.then(|| follow_for(t, pre_version));
+        let why = if auto_fires {
+            "--rollout never; its automatic image trigger rolls it out anyway"
+        } else {
+            "--rollout never: the tag moves, the target is left alone"
+        };
+        return rolled(t, ActionStatus::Skipped, why.into(), follow);
+    }
+    if t.kind == "DeploymentConfig" {
+        dc(client, facts, t, pre_version.unwrap_or(0), cx).await
+    } else {
+        deployment(client, facts, t, cx).await
+    }
+}
+
+async fn dc(client: &kube::Client, facts: &Facts, t: &Target, pre: i64, cx: Context<'_>) -> Rolled {
+    let digest = &facts.promotion.digest;
+    let path = api::dc_path(&t.namespace, &t.name);
+    let fail = |detail: String| rolled(t, ActionStatus::Failed, detail, None);
+    let obj = match api::get(client, &path).await {
+        Ok(o) => o,
+        Err(e) => return fail(format!("could not read it: {}", describe(&e))),
+    };
+    let latest = i64_at(&obj, "/status/latestVersion").unwrap_or(0);
+    if cx.moved && t.will_roll_out_automatically && (cx.mode == RolloutMode::Auto || latest > pre) {
+        // Instantiating as well would start a second rollout of the same image.
+        let detail = if latest > pre {
+            format!("rolls out by itself: its automatic image trigger started rollout #{latest}")
+        } else {
+            "rolls out by itself: its image trigger is automatic".to_string()
+        };
+        return rolled(
+            t,
+            ActionStatus::Skipped,
+            detail,
+            Some(Follow::Dc { after: pre }),
+        );
+    }
+    let rc = if latest > 0 {
+        let rc_name = format!("{}-{latest}", t.name);
+        match api::get_opt(client, &api::rc_path(&t.namespace, &rc_name)).await {
+            Ok(rc) => rc,
+            Err(e) => return fail(format!("could not read {rc_name}: {}", describe(&e))),
+        }
+    } else {
+        None
+    };
+    let complete = rc.as_ref().is_some_and(|rc| {
+        str_at(rc, "/metadata/annotations/openshift.io~1deployment.phase") == "Complete"
+    });
+    if complete && template_runs(&obj, &triggered_containers(t), digest) {
+        return rolled(
+            t,
+            ActionStatus::Skipped,
+            format!("already runs {digest}"),
+            None,
+        );
+    }
+    if obj.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+        return fail("is paused: unpause it to request a new deployment".into());
+    }
+    if rc.as_ref().is_some_and(rc_in_progress) {
+        return fail(format!("#{latest} is already in progress"));
+    }
+    let request = json!({
+        "kind": "DeploymentRequest", "apiVersion": "apps.openshift.io/v1",
+        "name": t.name, "latest": true, "force": true,
+    });
+    let answer = match api::call(
+        client,
+        "POST",
+        &format!("{path}/instantiate"),
+        Some(&request),
+    )
+    .await
+    {
+        Ok(v) => Ok(v),
+        // Servers without the instantiate subresource: oc's fallback, latestVersion + 1.
+        Err(e) if matches!(code(&e), Some(404 | 403)) => {
+            tracing::info!(target = %t.display_ref(), "act: instantiate refused ({}); bumping latestVersion", describe(&e));
+            let mut bumped = obj.clone();
+            bumped["status"]["latestVersion"] = json!(latest + 1);
+            api::call(client, "PUT", &path, Some(&bumped)).await
+        }
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok(v) if v["kind"] == "Status" => {
+            fail(format!("not instantiated: {}", str_at(&v, "/message")))
+        }
+        Ok(v) => {
+            let now = i64_at(&v, "/status/latestVersion").unwrap_or(latest + 1);
+            let note = if triggered_containers(t).is_empty() {
+                "; note: no trigger follows the destination tag, so the image does not change"
+            } else {
+                ""
+            };
+            let detail = format!("instantiated rollout #{now} (latest: true, force: true){note}");
+            rolled(
+                t,
+                ActionStatus::Done,
+                detail,
+                Some(Follow::Dc { after: now - 1 }),
+            )
+        }
+        Err(e) => fail(format!("instantiate failed: {}", describe(&e))),
+    }
+}
+
+async fn deployment(client: &kube::Client, facts: &Facts, t: &Target, cx: Context<'_>) -> Rolled {
+    let digest = &facts.promotion.digest;
+    let names = triggered_containers(t);
+    if names.is_empty() {
+        let why = "no trigger follows the destination tag: nothing to update".to_string();
+        return rolled(t, ActionStatus::Skipped, why, None);
+    }
+    if cx.moved && t.will_roll_out_automatically && cx.mode == RolloutMode::Auto {
+        let why = "rolls out by itself: its image trigger is automatic".to_string();
+        return rolled(t, ActionStatus::Skipped, why, Some(Follow::Deployment));
+    }
+    let fail = |detail: String| rolled(t, ActionStatus::Failed, detail, None);
+    let Some(pull) = cx.pull_spec else {
+        return fail("the destination tag has no pull spec to set".into());
+    };
+    let path = api::deployment_path(&t.namespace, &t.name);
+    for attempt in 1..=DEPLOYMENT_WRITE_ATTEMPTS {
+        let mut obj = match api::get(client, &path).await {
+            Ok(o) => o,
+            Err(e) => return fail(format!("could not read it: {}", describe(&e))),
+        };
+        if template_runs(&obj, &names, digest) && deployment_settled(&obj) {
+            return rolled(
+                t,
+                ActionStatus::Skipped,
+                format!("already runs {digest}"),
+                None,
+            );
+        }
+        if obj.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+            return fail("is paused (spec.paused): resume it to roll out".into());
+        }
+        set_images(&mut obj, &names, pull);
+        // The object as read carries its resourceVersion: the PUT fails rather than overwrite
+        // a concurrent change.
+        match api::call(client, "PUT", &path, Some(&obj)).await {
+            Ok(_) => {
+                let detail = format!("set image of container {} to {}", names.join(", "), pull);
+                return rolled(t, ActionStatus::Done, detail, Some(Follow::Deployment));
+            }
+            Err(e) if code(&e) == Some(409) && attempt < DEPLOYMENT_WRITE_ATTEMPTS => {
+                tracing::info!(target = %t.display_ref(), attempt, "act: deployment changed under us; re-reading");
+            }
+            Err(e) => return fail(format!("updating the image failed: {}", describe(&e))),
+        }
+    }
+    fail(format!(
+        "gave up after {DEPLOYMENT_WRITE_ATTEMPTS} conflicting writes (runs {} still?)",
+        short(digest)
+    ))
+}
+
+fn set_images(obj: &mut Value, names: &[String], image: &str) {
+    for list in ["containers", "initContainers"] {
+        if let Some(cs) = obj
+            .pointer_mut(&format!("/spec/template/spec/{list}"))
+            .and_then(Value::as_array_mut)
+        {
+            for c in cs
+                .iter_mut()
+                .filter(|c| names.iter().any(|n| c["name"] == n.as_str()))
+            {
+                c["image"] = json!(image);
+            }
+        }
+    }
+}
+
+/// The Deployment controller has seen the current spec and did not give up on it.
+pub fn deployment_settled(obj: &Value) -> bool {
+    let generation = i64_at(obj, "/metadata/generation").unwrap_or(0);
+    let observed = i64_at(obj, "/status/observedGeneration").unwrap_or(-1);
+    observed >= generation && progressing_reason(obj) != "ProgressDeadlineExceeded"
+}
+
+/// The reason of the `Progressing` condition ("" when absent).
+pub fn progressing_reason(obj: &Value) -> &str {
+    obj.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
+        .map_or("", |c| str_at(c, "/reason"))
+}

@@ -1,0 +1,314 @@
+//! Acting on a live cluster (`tollgate::act::execute`) against the in-process API emulator,
+//! seeded with the example states `c-manual-trigger` and `b-automatic-trigger`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+#[path = "live_act/helpers.rs"]
+mod helpers;
+
+use helpers::*;
+use serde_json::json;
+use support::{Fault, FaultRule, RolloutOutcome};
+use tollgate::act::{
+    ActState, ANN_DECISION, ANN_DIGEST, ANN_PROMOTED_BY, ANN_REASON, ANN_RULES_DIGEST,
+};
+use tollgate::exit::ExitStatus;
+use tollgate::plan::RolloutMode;
+
+#[tokio::test]
+async fn manual_dc_is_retagged_instantiated_and_followed() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    let (out, lines) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    assert_eq!(out.exit_status(), ExitStatus::Allowed);
+    assert_eq!(statuses(&out), ["Retag Done", "Rollout Done", "Wait Done"]);
+    assert!(
+        out.actions[1].detail.contains("rollout #2"),
+        "{}",
+        out.actions[1].detail
+    );
+
+    // Exactly two writes: the oc-tag PUT, then instantiate.
+    assert_eq!(
+        write_lines(&emu),
+        [format!("PUT {ISTAG_PUT}"), format!("POST {INSTANTIATE}")]
+    );
+    let put = writes(&emu)[0].body.clone().unwrap();
+    assert_eq!(put["kind"], "ImageStreamTag");
+    assert_eq!(
+        put["tag"]["from"],
+        json!({ "kind": "ImageStreamImage", "namespace": "dev", "name": format!("simple-app@{NEW}") })
+    );
+    assert!(
+        put["metadata"]["resourceVersion"].is_string(),
+        "conditional write: {put}"
+    );
+    let ann = &put["metadata"]["annotations"];
+    assert_eq!(ann[ANN_DIGEST], NEW);
+    assert_eq!(ann[ANN_DECISION], "allow");
+    assert_eq!(ann[ANN_RULES_DIGEST], "sha256:rules");
+    assert_eq!(ann[ANN_PROMOTED_BY], "system:serviceaccount:ci:tollgate");
+    assert_eq!(ann[ANN_REASON], "release 2.0");
+    let instantiate = writes(&emu)[1].body.clone().unwrap();
+    assert_eq!(
+        instantiate,
+        json!({ "kind": "DeploymentRequest", "apiVersion": "apps.openshift.io/v1", "name": "simple-app", "latest": true, "force": true })
+    );
+
+    // The receipt stays on the spec tag; prod runs the promoted digest.
+    let tag = spec_tags(&emu)
+        .into_iter()
+        .find(|t| t["name"] == "promote")
+        .unwrap();
+    assert_eq!(tag["annotations"][ANN_DIGEST], NEW);
+    assert!(
+        dc_image(&emu).ends_with(&format!("@{NEW}")),
+        "{}",
+        dc_image(&emu)
+    );
+    assert_eq!(latest_version(&emu), 2);
+    assert!(
+        lines.iter().any(|l| l.contains("rollout #2 complete")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn automatic_dc_is_not_instantiated_but_followed() {
+    let (emu, facts) = seeded("b-automatic-trigger").await;
+    let (out, lines) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    assert_eq!(
+        statuses(&out),
+        ["Retag Done", "Rollout Skipped", "Wait Done"]
+    );
+    assert!(
+        out.actions[1].detail.contains("rolls out by itself"),
+        "{}",
+        out.actions[1].detail
+    );
+    assert_eq!(write_lines(&emu), [format!("PUT {ISTAG_PUT}")]);
+    assert_eq!(emu.count("POST", INSTANTIATE), 0);
+    assert_eq!(latest_version(&emu), 2, "one rollout, by the trigger");
+    assert!(dc_image(&emu).ends_with(&format!("@{NEW}")));
+    assert!(
+        lines.iter().any(|l| l.contains("rollout #2 complete")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn running_again_on_the_promoted_state_writes_nothing() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    let (first, _) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    assert_eq!(first.state, ActState::Done, "{:#?}", first.actions);
+    emu.reset_accounting();
+
+    let again = facts_now(&emu);
+    assert!(again.promotion.noop);
+    let (out, _) = act(&emu, &again, &options(RolloutMode::Auto, true)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    assert_eq!(
+        statuses(&out),
+        ["Retag Skipped", "Rollout Skipped", "Wait Skipped"]
+    );
+    assert!(out.actions[0]
+        .detail
+        .starts_with(&format!("already at {NEW}")));
+    assert_eq!(out.actions[1].detail, format!("already runs {NEW}"));
+    assert!(writes(&emu).is_empty(), "{:?}", write_lines(&emu));
+    assert_eq!(latest_version(&emu), 2);
+}
+
+#[tokio::test]
+async fn a_conflict_is_retried_without_clobbering_other_tags() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    // Another tag on the stream, which a sloppy retag (merge patch of spec.tags) would wipe.
+    emu.modify(support::res::IMAGESTREAMS, "dev", "simple-app", |s| {
+        s["spec"]["tags"].as_array_mut().unwrap().push(json!({
+            "name": "stable", "annotations": { "owner": "qa" },
+            "from": { "kind": "ImageStreamImage", "namespace": "dev", "name": format!("simple-app@{OLD}") },
+            "referencePolicy": { "type": "Source" }, "importPolicy": {},
+        }));
+    });
+    let before: Vec<_> = spec_tags(&emu)
+        .into_iter()
+        .filter(|t| t["name"] != "promote")
+        .collect();
+    emu.inject(
+        FaultRule::new(
+            "PUT",
+            "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags/*",
+            Fault::Status(409),
+        )
+        .times(1),
+    );
+
+    let (out, _) = act(&emu, &facts, &options(RolloutMode::Never, false)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    assert_eq!(statuses(&out), ["Retag Done", "Rollout Skipped"]);
+    assert!(
+        out.actions[0].detail.contains("after 1 conflict"),
+        "{}",
+        out.actions[0].detail
+    );
+    assert_eq!(emu.count("PUT", ISTAG_PUT), 2);
+    let after: Vec<_> = spec_tags(&emu)
+        .into_iter()
+        .filter(|t| t["name"] != "promote")
+        .collect();
+    // Compare what a writer sets; the server may fill in `generation` on any stream write.
+    let key = |v: &Vec<serde_json::Value>| -> Vec<_> {
+        v.iter()
+            .map(|t| {
+                (
+                    t["name"].clone(),
+                    t["from"].clone(),
+                    t["annotations"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&after), key(&before));
+    let stream = emu.image_stream("dev", "simple-app").unwrap();
+    let status = stream["status"]["tags"].as_array().unwrap();
+    for (tag, digest) in [("latest", NEW), ("promote", NEW)] {
+        let t = status.iter().find(|t| t["tag"] == tag).unwrap();
+        assert_eq!(t["items"][0]["image"], digest, "{tag}");
+    }
+    assert_eq!(emu.count("POST", INSTANTIATE), 0, "--rollout never");
+}
+
+#[tokio::test]
+async fn a_source_moved_since_the_facts_aborts_before_any_write() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    let newer = format!("sha256:{}", "3".repeat(64));
+    emu.push_image("dev", "simple-app", "latest", &newer, json!({}));
+    emu.reset_accounting();
+
+    let (out, lines) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    let ActState::Aborted { why } = &out.state else {
+        panic!("expected an abort: {:#?}", out);
+    };
+    assert!(
+        why.contains("dev/simple-app:latest now points at sha256:333333333333"),
+        "{why}"
+    );
+    assert_eq!(out.exit_status(), ExitStatus::Error);
+    assert_eq!(
+        statuses(&out),
+        ["Retag Failed", "Rollout Skipped", "Wait Skipped"]
+    );
+    assert!(writes(&emu).is_empty(), "{:?}", write_lines(&emu));
+    assert!(lines[0].contains("nothing written"), "{lines:?}");
+}
+
+#[tokio::test]
+async fn instantiate_failing_after_the_retag_is_partial_then_converges() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    emu.inject(FaultRule::new("POST", INSTANTIATE, Fault::Status(500)).times(1));
+    let (out, _) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    let ActState::Partial {
+        why,
+        restore_command,
+    } = &out.state
+    else {
+        panic!("expected a partial failure: {:#?}", out);
+    };
+    assert_eq!(out.exit_status(), ExitStatus::Partial);
+    assert_eq!(
+        statuses(&out),
+        ["Retag Done", "Rollout Failed", "Wait Skipped"]
+    );
+    assert!(
+        out.actions[1].detail.contains("500"),
+        "{}",
+        out.actions[1].detail
+    );
+    assert_eq!(
+        restore_command.as_deref(),
+        Some(format!("oc tag dev/simple-app@{OLD} dev/simple-app:promote").as_str())
+    );
+    assert!(
+        why.contains("dev/simple-app:promote now points at sha256:7c3e0f5a2b9d"),
+        "{why}"
+    );
+    assert!(why.contains("not rolled out: prod/dc/simple-app"), "{why}");
+    assert!(
+        why.contains(&format!(
+            "tollgate promote dev/simple-app@{OLD} dev/simple-app:promote"
+        )),
+        "{why}"
+    );
+    assert_eq!(latest_version(&emu), 1);
+
+    // Run again on what the cluster holds now: no second retag, only the missing rollout.
+    emu.reset_accounting();
+    let (again, _) = act(&emu, &facts_now(&emu), &options(RolloutMode::Auto, true)).await;
+    assert_eq!(again.state, ActState::Done, "{:#?}", again.actions);
+    assert_eq!(
+        statuses(&again),
+        ["Retag Skipped", "Rollout Done", "Wait Done"]
+    );
+    assert_eq!(write_lines(&emu), [format!("POST {INSTANTIATE}")]);
+    assert!(dc_image(&emu).ends_with(&format!("@{NEW}")));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_mid_wait_is_survived() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    // Only the wait reads RC simple-app-2 (the preconditions read simple-app-1).
+    emu.inject(FaultRule::new("GET", RC2, Fault::Drop).times(1));
+    let (out, _) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    assert_eq!(statuses(&out), ["Retag Done", "Rollout Done", "Wait Done"]);
+    let dropped = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.fault == Some(Fault::Drop))
+        .count();
+    assert_eq!(dropped, 1);
+    assert!(emu.count("GET", RC2) >= 2);
+}
+
+#[tokio::test]
+async fn a_failed_rollout_is_partial_and_a_rerun_rolls_out_again() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    emu.set_next_rollout("prod", "simple-app", RolloutOutcome::Fail);
+    let (out, _) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    let ActState::Partial {
+        why,
+        restore_command,
+    } = &out.state
+    else {
+        panic!("expected a partial failure: {:#?}", out);
+    };
+    assert_eq!(
+        statuses(&out),
+        ["Retag Done", "Rollout Done", "Wait Failed"]
+    );
+    assert!(
+        out.actions[2].detail.contains("ProgressDeadlineExceeded"),
+        "{}",
+        out.actions[2].detail
+    );
+    assert!(why.contains("ProgressDeadlineExceeded"), "{why}");
+    assert!(restore_command.as_deref().unwrap().contains(OLD));
+
+    emu.reset_accounting();
+    let again = facts_now(&emu);
+    assert_eq!(again.targets[0].latest_version, Some(2));
+    let (out, _) = act(&emu, &again, &options(RolloutMode::Auto, true)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    assert_eq!(
+        statuses(&out),
+        ["Retag Skipped", "Rollout Done", "Wait Done"]
+    );
+    assert!(
+        out.actions[1].detail.contains("rollout #3"),
+        "{}",
+        out.actions[1].detail
+    );
+    assert_eq!(write_lines(&emu), [format!("POST {INSTANTIATE}")]);
+}
