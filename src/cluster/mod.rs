@@ -1,1 +1,22 @@
-//! The live cluster: connecting through kube and gathering objects for the facts.
+//! The live cluster: connecting through kube and gathering the objects of a promotion.
+//!
+//! [`connect`] loads the kubeconfig (or the pod's service account) explicitly and asks the
+//! cluster who we are; [`gather`] reads what the facts need in a few waves of concurrent
+//! requests and returns the same [`crate::gather::ClusterObjects`] a snapshot gives, so one
+//! builder turns either into facts.
+
+mod api;
+mod apply;
+mod connect;
+mod error;
+mod gather;
+mod reviews;
+mod waves;
+
+pub use connect::{connect, default_namespace, ConnectOptions, Connection};
+pub use error::ClusterError;
+pub use gather::{discovery_namespaces, gather};
+pub use reviews::service_account_user;
+
+#[cfg(test)]
+mod tests;

@@ -5,10 +5,11 @@ use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::report;
 
-use super::{gather_facts, load_settings, parse_request};
+use super::{default_namespace, gather_facts, load_settings, parse_request};
 
 pub fn facts(args: &FactsArgs) -> Result<ExitStatus, Error> {
-    let req = parse_request(&args.promotion, args.source.namespace.as_deref())?;
+    let ns = default_namespace(&args.source);
+    let req = parse_request(&args.promotion, ns.as_deref())?;
     let settings = load_settings(args.config.as_deref())?;
     let facts = gather_facts(&req, &args.promotion, &args.source, &settings)?;
     let mut text =

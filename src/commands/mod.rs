@@ -4,6 +4,7 @@ mod check;
 mod facts;
 mod lint;
 mod promote;
+mod test;
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +15,10 @@ pub use check::{check, check_report};
 pub use facts::facts;
 pub use lint::lint;
 pub use promote::promote;
+pub use test::test;
 
 use crate::cli::{FactsSourceArgs, PromotionArgs};
+use crate::cluster;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::facts::{Facts, FACTS_SCHEMA};
@@ -108,7 +111,8 @@ fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Error> {
     }
 }
 
-/// Builds the facts from the chosen source: a snapshot, a recorded facts file, or the cluster.
+/// Builds the facts from the chosen source: a snapshot, a recorded facts file, or (neither
+/// given) the live cluster.
 pub(crate) fn gather_facts(
     req: &Request,
     p: &PromotionArgs,
@@ -119,11 +123,7 @@ pub(crate) fn gather_facts(
         return replay(path, req);
     }
     if src.snapshot.is_empty() {
-        return Err(Error::Usage(
-            "no facts source: reading a live cluster is not available in this version; pass \
-             --snapshot PATH (objects exported with `oc get … -o yaml`) or --facts FILE"
-                .into(),
-        ));
+        return live_facts(req, p, src, settings);
     }
     let objects = gather::snapshot::load(&src.snapshot)?;
     let request = PromotionRequest {
@@ -134,6 +134,53 @@ pub(crate) fn gather_facts(
         requested_by: None,
         time: parse_time(src.time.as_deref())?,
     };
+    Ok(gather::build_facts(&objects, &request, settings)?)
+}
+
+fn connect_options(src: &FactsSourceArgs) -> cluster::ConnectOptions {
+    cluster::ConnectOptions {
+        kubeconfig: src.kubeconfig.clone(),
+        context: src.context.clone(),
+        namespace: src.namespace.clone(),
+    }
+}
+
+/// The namespace for references written without one: `-n`, else (reading a live cluster)
+/// the kubeconfig context's namespace. Reads the kubeconfig, never the network.
+pub(crate) fn default_namespace(src: &FactsSourceArgs) -> Option<String> {
+    if src.namespace.is_some() || src.facts.is_some() || !src.snapshot.is_empty() {
+        return src.namespace.clone();
+    }
+    cluster::default_namespace(&connect_options(src))
+}
+
+/// Connects, reads the objects of the promotion, and builds the facts with the same builder
+/// as a snapshot: only the fetching differs.
+fn live_facts(
+    req: &Request,
+    p: &PromotionArgs,
+    src: &FactsSourceArgs,
+    settings: &Settings,
+) -> Result<Facts, Error> {
+    let time = parse_time(src.time.as_deref())?;
+    // One thread is enough: the requests wait on the network together.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+    let (objects, request) = runtime.block_on(async {
+        let conn = cluster::connect(&connect_options(src)).await?;
+        let request = PromotionRequest {
+            source: req.source.clone(),
+            destination: req.destination.clone(),
+            targets: req.targets.clone(),
+            reason: p.reason.clone(),
+            requested_by: conn.identity.clone(),
+            time,
+        };
+        let objects = cluster::gather(&conn, &request, settings).await?;
+        Ok::<_, cluster::ClusterError>((objects, request))
+    })?;
     Ok(gather::build_facts(&objects, &request, settings)?)
 }
 

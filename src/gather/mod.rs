@@ -1,14 +1,14 @@
-//! Turns cluster objects into the facts document: from a snapshot on disk (and later the live cluster).
+//! Turns cluster objects into the facts document: from a snapshot on disk or the live cluster.
 //!
 //! Gatherers fill [`ClusterObjects`]; [`build_facts`] turns them into facts. The snapshot
-//! gatherer is [`load`].
+//! gatherer is [`load`]; the live one is `crate::cluster::gather`.
 
 mod build;
 mod error;
 mod objects;
 pub mod snapshot;
 
-pub use build::{build_facts, PromotionRequest};
+pub use build::{build_facts, is_well_known_cluster_role, select_targets, PromotionRequest};
 pub use error::GatherError;
-pub use objects::{ClusterObjects, Provenance};
+pub use objects::{AccessReviews, ClusterObjects, Provenance};
 pub use snapshot::{load, SnapshotError};

@@ -1,9 +1,9 @@
-//! `ClusterObjects`: every object gathered for one promotion, from a snapshot or (later) live.
+//! `ClusterObjects`: every object gathered for one promotion, from a snapshot or the live cluster.
 //!
 //! This is the seam between reading and deciding: a gatherer fills it, the facts builder reads
 //! it, and neither knows where the other's objects came from.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::openshift::{
     ClusterRole, ClusterRoleBinding, Deployment, DeploymentConfig, Image, ImageStream,
@@ -40,6 +40,25 @@ pub struct ClusterObjects {
     /// Reads known to have failed, phrased as facts `rbac.unreadable` entries
     /// (`rolebindings in dev`, `clusterrolebindings`).
     pub unreadable: BTreeSet<String>,
+    /// What the cluster itself answered to access reviews (live only; empty for snapshots).
+    pub reviews: AccessReviews,
+    /// Warnings from the gatherer (a refused read and the permission it needs), copied first
+    /// into the facts' warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Answers of SubjectAccessReviews: authoritative (they include every binding, aggregated
+/// role and authorizer), so the facts builder prefers them over reading bindings itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccessReviews {
+    /// `get imagestreams/layers` on the destination stream, per service account
+    /// `(namespace, name)`; a service account missing here was not reviewed.
+    pub can_pull: BTreeMap<(String, String), bool>,
+    /// `update imagestreamtags` on the destination tag for the identity running the gate.
+    pub promoter_can_tag: Option<bool>,
+    /// Whether that identity may roll out every target (`create deploymentconfigs/instantiate`,
+    /// `patch deployments`).
+    pub promoter_can_roll_out: Option<bool>,
 }
 
 impl ClusterObjects {

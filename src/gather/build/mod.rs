@@ -16,7 +16,9 @@ use ::time::OffsetDateTime;
 use crate::config::Settings;
 use crate::facts::{Environment, Facts, Promotion, Rbac, TagRef, FACTS_SCHEMA};
 use crate::gather::{ClusterObjects, GatherError};
-use crate::refs::{ImageRef, TargetRef};
+use crate::refs::{ImageRef, TargetRef, WorkloadKind};
+
+pub use rbac::is_well_known_cluster_role;
 
 /// What was asked: the promotion, the targets given (empty: discover them), and context.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +48,7 @@ pub fn build_facts(
     req: &PromotionRequest,
     settings: &Settings,
 ) -> Result<Facts, GatherError> {
-    let mut warnings = Vec::new();
+    let mut warnings = objects.warnings.clone();
     let now = time::format_utc(req.time).map_err(|e| GatherError::Time(e.to_string()))?;
     let resolved = image::resolve_source(objects, &req.source)?;
     let image = image::image_facts(objects, &req.source, &resolved, req.time, &mut warnings);
@@ -98,13 +100,39 @@ pub fn build_facts(
             bindings,
             unreadable,
             pullers: view.pullers(),
-            promoter_can_tag: None,
-            promoter_can_roll_out: None,
+            promoter_can_tag: objects.reviews.promoter_can_tag,
+            promoter_can_roll_out: objects.reviews.promoter_can_roll_out,
         },
         environments: environments(settings, &involved),
         warnings,
         discovery,
     })
+}
+
+/// The workloads the promotion reaches, as [`build_facts`] will select them: the given
+/// targets, or those whose image triggers follow the destination tag. A live gatherer uses it
+/// to know which objects to read next.
+pub fn select_targets(
+    objects: &ClusterObjects,
+    given: &[TargetRef],
+    destination: &ImageRef,
+) -> Result<Vec<TargetRef>, GatherError> {
+    let (workloads, _) = targets::select(objects, given, destination)?;
+    Ok(workloads
+        .into_iter()
+        .map(|w| match w {
+            targets::Workload::Dc(d) => TargetRef {
+                namespace: d.metadata.ns().to_string(),
+                kind: WorkloadKind::DeploymentConfig,
+                name: d.metadata.name.clone(),
+            },
+            targets::Workload::Deploy(d) => TargetRef {
+                namespace: d.metadata.ns().to_string(),
+                kind: WorkloadKind::Deployment,
+                name: d.metadata.name.clone(),
+            },
+        })
+        .collect())
 }
 
 /// Configured environments, plus one entry for each involved namespace's default environment

@@ -57,6 +57,12 @@ const NON_PULLING_ROLES: &[&str] = &[
     "system:service-account-issuer-discovery",
 ];
 
+/// Whether the builder knows, without reading its rules, if this bootstrap ClusterRole grants
+/// pull; a live gatherer reads only the other roles.
+pub fn is_well_known_cluster_role(name: &str) -> bool {
+    PULLING_ROLES.contains(&name) || NON_PULLING_ROLES.contains(&name)
+}
+
 enum Verdict {
     Grants,
     Denies,

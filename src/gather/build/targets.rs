@@ -167,7 +167,21 @@ pub fn target_facts(
         && triggers
             .iter()
             .any(|t| t.effective && t.fact.automatic && t.fact.consumes_promotion);
-    let answer = rbac.can_pull(&ns, &sa);
+    let mut answer = rbac.can_pull(&ns, &sa);
+    let display_sa = format!("system:serviceaccount:{ns}:{sa}");
+    if let Some(&reviewed) = objects.reviews.can_pull.get(&(ns.clone(), sa.clone())) {
+        // The cluster's own answer covers what bindings cannot show (aggregated roles, other
+        // authorizers), so it wins; a disagreement is worth a look.
+        if answer.can_pull.is_some_and(|b| b != reviewed) {
+            warnings.push(format!(
+                "the SubjectAccessReview says {display_sa} {} pull from {}, the bindings read say the opposite; the review is used",
+                if reviewed { "may" } else { "may not" },
+                rbac.pull_ns
+            ));
+        }
+        answer.can_pull = Some(reviewed);
+        answer.unknown_because.clear();
+    }
     let display = format!(
         "{ns}/{}/{}",
         if kind == "DeploymentConfig" {
@@ -179,7 +193,7 @@ pub fn target_facts(
     );
     if answer.can_pull.is_none() {
         warnings.push(format!(
-            "cannot tell whether {display} (service account system:serviceaccount:{ns}:{sa}) may pull from {}: {}",
+            "cannot tell whether {display} (service account {display_sa}) may pull from {}: {}",
             rbac.pull_ns,
             answer.unknown_because.join("; ")
         ));

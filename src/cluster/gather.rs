@@ -1,0 +1,302 @@
+//! Gathering the objects of one promotion from the live cluster, in waves of concurrent reads.
+//!
+//! Wave 1 reads what names everything else (the streams, the targets or every workload for
+//! discovery); wave 2 reads what depends on the targets (RBAC, replication controllers, the
+//! streams their triggers follow, access reviews); a rare wave 3 reads roles that the facts
+//! builder cannot judge by name. The result is the same [`ClusterObjects`] a snapshot gives.
+
+use std::collections::BTreeSet;
+
+use super::api;
+use super::apply::Gathering;
+use super::connect::Connection;
+use super::reviews;
+use super::waves::{run_wave, Call, Want};
+use super::ClusterError;
+use crate::config::Settings;
+use crate::gather::{
+    is_well_known_cluster_role, select_targets, ClusterObjects, PromotionRequest, Provenance,
+};
+use crate::openshift::Subject;
+use crate::refs::{Selector, TargetRef, WorkloadKind};
+
+/// Reads every object the facts of `req` need. A refused read of RBAC (or of other optional
+/// objects) becomes `unreadable` and a warning; anything else that fails is an error.
+pub async fn gather(
+    conn: &Connection,
+    req: &PromotionRequest,
+    settings: &Settings,
+) -> Result<ClusterObjects, ClusterError> {
+    let mut g = Gathering::new(
+        conn,
+        req,
+        ClusterObjects {
+            origin: format!("cluster {}", conn.server),
+            provenance: Provenance::Cluster,
+            ..ClusterObjects::default()
+        },
+    );
+    for a in run_wave(&conn.client, first_wave(req)).await? {
+        g.apply(a)?;
+    }
+    if !g.refused_discovery.is_empty() {
+        let calls = discovery_fallback(req, settings, &g.refused_discovery);
+        for a in run_wave(&conn.client, calls).await? {
+            g.apply(a)?;
+        }
+    }
+    let targets = select_targets(&g.objects, &req.targets, &req.destination)?;
+    tracing::info!(
+        targets = %targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        "targets selected"
+    );
+    for a in run_wave(&conn.client, second_wave(&g.objects, req, &targets)).await? {
+        g.apply(a)?;
+    }
+    g.finish_rollout_rights(&targets);
+    let roles = third_wave(&g.objects, req, &targets);
+    if !roles.is_empty() {
+        for a in run_wave(&conn.client, roles).await? {
+            g.apply(a)?;
+        }
+    }
+    tracing::info!(objects = g.objects.len(), "cluster read");
+    Ok(g.objects)
+}
+
+/// The streams, the source image, the destination tag, and the targets (or every workload).
+fn first_wave(req: &PromotionRequest) -> Vec<Call> {
+    let (src, dst) = (&req.source, &req.destination);
+    let mut calls = vec![Call::get(
+        Want::SourceStream,
+        api::image_stream(&src.namespace, &src.stream),
+    )];
+    calls.push(match &src.selector {
+        Selector::Tag(tag) => Call::get(
+            Want::SourceImage,
+            api::image_stream_tag(&src.namespace, &format!("{}:{tag}", src.stream)),
+        ),
+        Selector::Digest(d) => Call::get(
+            Want::SourceImage,
+            api::image_stream_image(&src.namespace, &format!("{}@{d}", src.stream)),
+        ),
+    });
+    if (&dst.namespace, &dst.stream) != (&src.namespace, &src.stream) {
+        calls.push(Call::get(
+            Want::DestStream,
+            api::image_stream(&dst.namespace, &dst.stream),
+        ));
+    }
+    if let Some(tag) = dst.tag() {
+        calls.push(Call::get(
+            Want::DestTag,
+            api::image_stream_tag(&dst.namespace, &format!("{}:{tag}", dst.stream)),
+        ));
+    }
+    if req.targets.is_empty() {
+        calls.push(Call::get(
+            Want::AllWorkloads(WorkloadKind::DeploymentConfig),
+            api::ALL_DEPLOYMENT_CONFIGS.into(),
+        ));
+        calls.push(Call::get(
+            Want::AllWorkloads(WorkloadKind::Deployment),
+            api::ALL_DEPLOYMENTS.into(),
+        ));
+    }
+    for t in &req.targets {
+        let path = match t.kind {
+            WorkloadKind::DeploymentConfig => api::deployment_config(&t.namespace, &t.name),
+            WorkloadKind::Deployment => api::deployment(&t.namespace, &t.name),
+        };
+        calls.push(Call::get(Want::Target(t.clone()), path));
+    }
+    calls
+}
+
+/// The namespaces discovery falls back to when listing everywhere is refused: the
+/// promotion's, and every configured environment's.
+pub fn discovery_namespaces(req: &PromotionRequest, settings: &Settings) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    out.insert(req.source.namespace.clone());
+    out.insert(req.destination.namespace.clone());
+    for env in settings.environments.values() {
+        out.extend(env.namespaces.iter().cloned());
+    }
+    out
+}
+
+fn discovery_fallback(
+    req: &PromotionRequest,
+    settings: &Settings,
+    refused: &[WorkloadKind],
+) -> Vec<Call> {
+    let mut calls = Vec::new();
+    for ns in discovery_namespaces(req, settings) {
+        for kind in refused {
+            let path = match kind {
+                WorkloadKind::DeploymentConfig => api::deployment_configs_in(&ns),
+                WorkloadKind::Deployment => api::deployments_in(&ns),
+            };
+            calls.push(Call::get(Want::WorkloadsIn(*kind, ns.clone()), path));
+        }
+    }
+    calls
+}
+
+/// Everything that depends on the targets.
+fn second_wave(
+    objects: &ClusterObjects,
+    req: &PromotionRequest,
+    targets: &[TargetRef],
+) -> Vec<Call> {
+    let mut calls = Vec::new();
+    let mut namespaces: BTreeSet<&str> = BTreeSet::new();
+    namespaces.insert(&req.source.namespace);
+    namespaces.insert(&req.destination.namespace);
+    let mut streams: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut accounts: BTreeSet<(String, String)> = BTreeSet::new();
+    for t in targets {
+        namespaces.insert(&t.namespace);
+        let (pod, froms) = match t.kind {
+            WorkloadKind::DeploymentConfig => {
+                let Some(dc) = objects.dc(&t.namespace, &t.name) else {
+                    continue;
+                };
+                let latest = dc.status.as_ref().and_then(|s| s.latest_version);
+                if let Some(v) = latest.filter(|v| *v > 0) {
+                    let rc = format!("{}-{v}", t.name);
+                    calls.push(Call::get(
+                        Want::Rc,
+                        api::replication_controller(&t.namespace, &rc),
+                    ));
+                }
+                let froms: Vec<(String, String)> = dc
+                    .spec
+                    .triggers
+                    .iter()
+                    .filter_map(|tr| tr.image_change_params.as_ref())
+                    .filter(|p| p.from_kind() == "ImageStreamTag")
+                    .filter_map(|p| {
+                        let (stream, _) = p.from.name.split_once(':')?;
+                        Some((
+                            p.from.namespace_or(&t.namespace).to_string(),
+                            stream.to_string(),
+                        ))
+                    })
+                    .collect();
+                (&dc.spec.template.spec, froms)
+            }
+            WorkloadKind::Deployment => {
+                let Some(d) = objects.deployment(&t.namespace, &t.name) else {
+                    continue;
+                };
+                let froms = d
+                    .metadata
+                    .annotations
+                    .get(crate::openshift::TRIGGERS_ANNOTATION)
+                    .map(|raw| crate::openshift::parse_trigger_annotation(raw).entries)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|e| e.from)
+                    .filter(|f| f.kind == "ImageStreamTag")
+                    .filter_map(|f| {
+                        let (stream, _) = f.name.split_once(':')?;
+                        Some((f.namespace_or(&t.namespace).to_string(), stream.to_string()))
+                    })
+                    .collect();
+                (&d.spec.template.spec, froms)
+            }
+        };
+        streams.extend(froms);
+        accounts.insert((t.namespace.clone(), pod.service_account().to_string()));
+        calls.push(reviews::can_roll_out(t));
+    }
+    for (ns, stream) in streams {
+        if objects.stream(&ns, &stream).is_none() {
+            calls.push(Call::get(
+                Want::TriggerStream,
+                api::image_stream(&ns, &stream),
+            ));
+        }
+    }
+    for ns in namespaces {
+        calls.push(Call::get(
+            Want::RoleBindings(ns.to_string()),
+            api::role_bindings_in(ns),
+        ));
+    }
+    calls.push(Call::get(
+        Want::ClusterRoleBindings,
+        api::CLUSTER_ROLE_BINDINGS.into(),
+    ));
+    for (ns, sa) in accounts {
+        calls.push(reviews::pull_review(&ns, &sa, &req.destination));
+    }
+    calls.push(reviews::can_tag(&req.destination));
+    calls
+}
+
+/// Could this subject be a service account of one of the target namespaces?
+fn may_cover_service_accounts(s: &Subject, target_ns: &BTreeSet<&str>) -> bool {
+    match s.kind.as_str() {
+        "ServiceAccount" => s
+            .namespace
+            .as_deref()
+            .is_some_and(|ns| target_ns.contains(ns)),
+        "User" => s
+            .name
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|rest| rest.split_once(':'))
+            .is_some_and(|(ns, _)| target_ns.contains(ns)),
+        "Group" => {
+            s.name == "system:serviceaccounts"
+                || s.name == "system:authenticated"
+                || s.name
+                    .strip_prefix("system:serviceaccounts:")
+                    .is_some_and(|ns| target_ns.contains(ns))
+        }
+        _ => false,
+    }
+}
+
+/// Roles the builder cannot judge by name, bound where pulls are decided: in the destination
+/// namespace, or cluster-wide to subjects that may be a target's service account.
+fn third_wave(
+    objects: &ClusterObjects,
+    req: &PromotionRequest,
+    targets: &[TargetRef],
+) -> Vec<Call> {
+    let target_ns: BTreeSet<&str> = targets.iter().map(|t| t.namespace.as_str()).collect();
+    let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
+    let local = objects.rolebindings_in(&req.destination.namespace);
+    let cluster = objects.clusterrolebindings.iter().filter(|b| {
+        b.subjects
+            .iter()
+            .any(|s| may_cover_service_accounts(s, &target_ns))
+    });
+    for b in local.chain(cluster) {
+        let r = &b.role_ref;
+        if r.kind == "Role" {
+            wanted.insert((b.metadata.ns().to_string(), r.name.clone()));
+        } else if !is_well_known_cluster_role(&r.name) {
+            wanted.insert((String::new(), r.name.clone()));
+        }
+    }
+    wanted
+        .into_iter()
+        .filter(|(ns, name)| {
+            if ns.is_empty() {
+                objects.cluster_role(name).is_none()
+            } else {
+                objects.role(ns, name).is_none()
+            }
+        })
+        .map(|(ns, name)| {
+            if ns.is_empty() {
+                Call::get(Want::ClusterRole, api::cluster_role(&name))
+            } else {
+                Call::get(Want::Role, api::role(&ns, &name))
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,138 @@
+//! One wave of independent requests, sent together: a check costs a few round trips, not one per object.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use http::Method;
+use kube::Client;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::api::{self, Read};
+use super::ClusterError;
+use crate::refs::{TargetRef, WorkloadKind};
+
+/// What an answer is for; decides how it lands in the objects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Want {
+    SourceStream,
+    SourceImage,
+    DestStream,
+    DestTag,
+    Target(TargetRef),
+    /// A list over all namespaces, for discovery.
+    AllWorkloads(WorkloadKind),
+    WorkloadsIn(WorkloadKind, String),
+    Rc,
+    TriggerStream,
+    RoleBindings(String),
+    ClusterRoleBindings,
+    Role,
+    ClusterRole,
+    /// May `system:serviceaccount:<ns>:<sa>` pull the destination stream?
+    PullReview {
+        ns: String,
+        sa: String,
+    },
+    CanTag,
+    CanRollOut(TargetRef),
+}
+
+/// One request; `fallback` is tried when the first is refused or not served.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub want: Want,
+    pub method: Method,
+    pub path: String,
+    pub body: Option<Value>,
+    pub fallback: Option<(String, Value)>,
+}
+
+impl Call {
+    pub fn get(want: Want, path: String) -> Call {
+        Call {
+            want,
+            method: Method::GET,
+            path,
+            body: None,
+            fallback: None,
+        }
+    }
+
+    pub fn post(want: Want, path: &str, body: Value) -> Call {
+        Call {
+            want,
+            method: Method::POST,
+            path: path.to_string(),
+            body: Some(body),
+            fallback: None,
+        }
+    }
+}
+
+/// The answer to a [`Call`]; `path` is the request that gave it, `refusals` the messages of
+/// every refused attempt (fallback included).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub want: Want,
+    pub path: String,
+    pub read: Read<Value>,
+    pub refusals: Vec<String>,
+}
+
+type Pending = Pin<Box<dyn Future<Output = Result<(usize, Answer), ClusterError>> + Send>>;
+
+async fn run(client: Client, call: Call) -> Result<Answer, ClusterError> {
+    let first = api::send(&client, call.method.clone(), &call.path, call.body.as_ref()).await?;
+    let mut refusals = Vec::new();
+    if let Read::Forbidden(m) = &first {
+        refusals.push(m.clone());
+    }
+    match (first, call.fallback) {
+        (Read::Found(v), _) => Ok(Answer {
+            want: call.want,
+            path: call.path,
+            read: Read::Found(v),
+            refusals,
+        }),
+        (_, Some((path, body))) => {
+            let second = api::send(&client, Method::POST, &path, Some(&body)).await?;
+            if let Read::Forbidden(m) = &second {
+                refusals.push(m.clone());
+            }
+            Ok(Answer {
+                want: call.want,
+                path,
+                read: second,
+                refusals,
+            })
+        }
+        (read, None) => Ok(Answer {
+            want: call.want,
+            path: call.path,
+            read,
+            refusals,
+        }),
+    }
+}
+
+/// Sends every call at once and returns the answers in the order of the calls. The first
+/// error ends the wave (the other requests are cancelled).
+pub async fn run_wave(client: &Client, calls: Vec<Call>) -> Result<Vec<Answer>, ClusterError> {
+    let n = calls.len();
+    tracing::debug!(requests = n, "wave");
+    let mut set: JoinSet<Result<(usize, Answer), ClusterError>> = JoinSet::new();
+    for (i, call) in calls.into_iter().enumerate() {
+        let client = client.clone();
+        let task: Pending = Box::pin(async move { run(client, call).await.map(|a| (i, a)) });
+        set.spawn(task);
+    }
+    let mut out: Vec<Option<Answer>> = vec![None; n];
+    while let Some(joined) = set.join_next().await {
+        let (i, answer) = joined.map_err(|e| ClusterError::Internal(e.to_string()))??;
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(answer);
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
