@@ -43,6 +43,11 @@ pub enum Command {
     Facts(FactsArgs),
     /// Compile every rule and report syntax errors with file, line and column.
     Lint(LintArgs),
+    /// Run the rules' test cases (`POLICY_DIR/tests/*.yaml`): expected outcomes and messages.
+    ///
+    /// Exit status: 0 all cases passed, 1 a case failed (or --require-tests and a rule has no
+    /// case), 2 a test file or its input cannot be used.
+    Test(TestArgs),
 }
 
 /// What to promote.
@@ -199,4 +204,15 @@ pub struct LintArgs {
     /// Rule directories. Default: ./policies
     #[arg(value_name = "POLICY_DIR")]
     pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Rule directories; each one's test cases are in its `tests/` folder. Default: ./policies
+    #[arg(value_name = "POLICY_DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Fail (exit 1) when a rule has no test case.
+    #[arg(long)]
+    pub require_tests: bool,
 }

@@ -33,5 +33,6 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Promote(a) => commands::promote(a),
         Command::Facts(a) => commands::facts(a),
         Command::Lint(a) => commands::lint(a),
+        Command::Test(a) => commands::test(a),
     }
 }

@@ -97,6 +97,41 @@ impl Evaluator {
     /// Runs every rule over `facts`, in the order of the set. Rules configured `off` are not
     /// run. Level re-mapping (deny↔warn) is the decision stage's job, not done here.
     pub fn evaluate(&self, rules: &RuleSet, facts: &Facts, settings: &Settings) -> Vec<RuleResult> {
+        let doc = || serde_json::to_value(facts).ok();
+        self.run(rules, facts_values(facts), &doc, settings)
+    }
+
+    /// Runs every rule over a facts document given as JSON that need not match the facts schema
+    /// (a value of the wrong type, a missing key): how `tollgate test` exercises a rule's error
+    /// path. Production runs use [`Evaluator::evaluate`] on typed facts.
+    pub fn evaluate_document(
+        &self,
+        rules: &RuleSet,
+        doc: &serde_json::Value,
+        settings: &Settings,
+    ) -> Vec<RuleResult> {
+        let values = super::INJECTED_NAMES
+            .into_iter()
+            .filter(|n| *n != "params")
+            .map(|n| {
+                let v = doc
+                    .get(n)
+                    .and_then(|v| rhai::serde::to_dynamic(v).ok())
+                    .unwrap_or(Dynamic::UNIT);
+                (n, v)
+            })
+            .collect();
+        let json = || Some(doc.clone());
+        self.run(rules, values, &json, settings)
+    }
+
+    fn run(
+        &self,
+        rules: &RuleSet,
+        values: Vec<(&'static str, Dynamic)>,
+        doc: &dyn Fn() -> Option<serde_json::Value>,
+        settings: &Settings,
+    ) -> Vec<RuleResult> {
         // Convert once per promotion and keep the values in one scope for every rule,
         // rewinding only each rule's own variables: cloning the facts per rule is what costs
         // (DEPENDENCIES.md). `push_constant_dynamic` marks every nested value read-only, so a rule
@@ -104,7 +139,7 @@ impl Evaluator {
         // are the rule's own). Not `into_shared`: a shared value does not protect its contents
         // (a rule could `targets.clear()` through it) and property access on it measured slower.
         let mut scope = Scope::new();
-        for (name, value) in facts_values(facts) {
+        for (name, value) in values {
             // `push_constant_dynamic` marks the value read-only all the way down (one walk).
             scope.push_constant_dynamic(name, value);
         }
@@ -140,7 +175,7 @@ impl Evaluator {
             match run {
                 Err(err) => {
                     let suggest =
-                        |chain: &[String], key: &str| suggest_key(facts, &rs.params, chain, key);
+                        |chain: &[String], key: &str| suggest_key(doc(), &rs.params, chain, key);
                     let e = from_eval_error(&rule.path, &rule.text, &err, &suggest);
                     tracing::debug!(rule = %rule.id, "rule error: {}", e.message);
                     result.outcome = Outcome::Error;
@@ -174,12 +209,12 @@ impl Evaluator {
 /// when it starts at a fact name, else every key anywhere in the facts (loop variables such as
 /// `t` in `for t in targets` cannot be resolved statically).
 fn suggest_key(
-    facts: &Facts,
+    doc: Option<serde_json::Value>,
     params: &serde_json::Map<String, serde_json::Value>,
     chain: &[String],
     key: &str,
 ) -> Option<String> {
-    let mut doc = serde_json::to_value(facts).ok()?;
+    let mut doc = doc?;
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("params".into(), serde_json::Value::Object(params.clone()));
     }
