@@ -312,3 +312,74 @@ async fn a_failed_rollout_is_partial_and_a_rerun_rolls_out_again() {
     );
     assert_eq!(write_lines(&emu), [format!("POST {INSTANTIATE}")]);
 }
+
+/// A Deployment whose image trigger is paused: the promoted pull spec is written into the
+/// triggered container with a PUT guarded by resourceVersion.
+const PAUSED_TRIGGER_DEPLOYMENT: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: prod
+  annotations:
+    image.openshift.io/triggers: '[{"from":{"kind":"ImageStreamTag","name":"simple-app:promote","namespace":"dev"},"fieldPath":"spec.template.spec.containers[?(@.name==\"web\")].image","paused":true}]'
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: "image-registry.openshift-image-registry.svc:5000/dev/simple-app@sha256:1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a"}
+      - {name: sidecar, image: "quay.io/example/proxy:1"}
+"#;
+
+#[tokio::test]
+async fn a_deployment_with_a_paused_trigger_gets_the_promoted_image() {
+    let (emu, _) = seeded("c-manual-trigger").await;
+    emu.seed_yaml(PAUSED_TRIGGER_DEPLOYMENT).unwrap();
+    emu.run_controllers();
+    let facts = facts_now(&emu);
+    let web = facts.targets.iter().position(|t| t.name == "web").unwrap();
+    assert!(!facts.targets[web].will_roll_out_automatically);
+    emu.reset_accounting();
+
+    let (out, _) = act(&emu, &facts, &options(RolloutMode::Auto, true)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    let rollout = &out.actions[1 + web];
+    assert_eq!(rollout.target, "prod/deployment/web");
+    let pull = support::client::pull_spec("dev", "simple-app", NEW);
+    assert_eq!(
+        rollout.detail,
+        format!("set image of container web to {pull}")
+    );
+    let put_path = "/apis/apps/v1/namespaces/prod/deployments/web";
+    assert!(
+        write_lines(&emu).contains(&format!("PUT {put_path}")),
+        "{:?}",
+        write_lines(&emu)
+    );
+    let put = writes(&emu)
+        .into_iter()
+        .find(|r| r.path == put_path)
+        .unwrap();
+    assert!(put.body.unwrap()["metadata"]["resourceVersion"].is_string());
+    let dep = emu.deployment("prod", "web").unwrap();
+    let containers = &dep["spec"]["template"]["spec"]["containers"];
+    assert_eq!(containers[0]["image"], pull.as_str());
+    assert_eq!(
+        containers[1]["image"], "quay.io/example/proxy:1",
+        "untriggered container kept"
+    );
+    let wait = out
+        .actions
+        .iter()
+        .rfind(|a| a.target == "prod/deployment/web")
+        .unwrap();
+    assert_eq!(wait.detail, format!("rolled out; runs {NEW}"));
+
+    // And once more: nothing left to do for either target.
+    emu.reset_accounting();
+    let (again, _) = act(&emu, &facts_now(&emu), &options(RolloutMode::Auto, true)).await;
+    assert_eq!(again.state, ActState::Done, "{:#?}", again.actions);
+    assert!(writes(&emu).is_empty(), "{:?}", write_lines(&emu));
+}

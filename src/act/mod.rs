@@ -273,16 +273,23 @@ pub fn restore_command(facts: &Facts) -> Option<String> {
 /// The exact state after a failure: where the tag is, which targets rolled, how to go back.
 fn describe_partial(facts: &Facts, actions: &[Action]) -> String {
     let d = &facts.promotion.destination;
-    let mut rolled = Vec::new();
-    let mut not_rolled = Vec::new();
+    let (mut rolled, mut not_rolled, mut left) = (Vec::new(), Vec::new(), Vec::new());
     for t in &facts.targets {
         let name = t.display_ref();
-        let failed = actions.iter().find(|a| {
-            a.target == name && a.kind != ActionKind::Retag && a.status == ActionStatus::Failed
-        });
-        match failed {
-            Some(a) => not_rolled.push(format!("{name} ({})", a.detail)),
-            None => rolled.push(name),
+        let steps: Vec<&Action> = actions
+            .iter()
+            .filter(|a| a.target == name && a.kind != ActionKind::Retag)
+            .collect();
+        if let Some(a) = steps.iter().find(|a| a.status == ActionStatus::Failed) {
+            not_rolled.push(format!("{name} ({})", a.detail));
+        } else if steps.iter().any(|a| {
+            a.status == ActionStatus::Done
+                || a.detail.starts_with("already runs")
+                || a.detail.starts_with("rolls out by itself")
+        }) {
+            rolled.push(name);
+        } else {
+            left.push(name);
         }
     }
     let list = |v: &[String]| {
@@ -299,6 +306,9 @@ fn describe_partial(facts: &Facts, actions: &[Action]) -> String {
         list(&rolled),
         list(&not_rolled)
     );
+    if !left.is_empty() {
+        why.push_str(&format!("; left alone: {}", left.join(", ")));
+    }
     match previous_digest(facts) {
         Some(prev) => why.push_str(&format!(
             "; it pointed at {prev} before: `tollgate promote {ns}/{s}@{prev} {r}` (or `oc tag {ns}/{s}@{prev} {r}`) restores it, \
