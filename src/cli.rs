@@ -48,6 +48,9 @@ pub enum Command {
     /// Exit status: 0 all cases passed, 1 a case failed (or --require-tests and a rule has no
     /// case), 2 a test file or its input cannot be used.
     Test(TestArgs),
+    /// Render the rules' `//!` headers as a Markdown reference (stdout), or keep the policy
+    /// guide's generated section current (`--write`, `--check`).
+    Doc(DocArgs),
 }
 
 /// What to promote.
@@ -215,4 +218,23 @@ pub struct TestArgs {
     /// Fail (exit 1) when a rule has no test case.
     #[arg(long)]
     pub require_tests: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// Rule directories. Default: ./policies
+    #[arg(value_name = "POLICY_DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Exit 1 when the guide's generated section differs from the rules (for CI).
+    #[arg(long, conflicts_with = "write")]
+    pub check: bool,
+
+    /// Rewrite the guide's generated section from the rules.
+    #[arg(long)]
+    pub write: bool,
+
+    /// The guide holding the generated section. Default: README.md in the first POLICY_DIR.
+    #[arg(long, value_name = "FILE")]
+    pub readme: Option<PathBuf>,
 }

@@ -34,5 +34,6 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Facts(a) => commands::facts(a),
         Command::Lint(a) => commands::lint(a),
         Command::Test(a) => commands::test(a),
+        Command::Doc(a) => commands::doc(a),
     }
 }

@@ -134,3 +134,46 @@ fn malformed_case_files_exit_2_naming_file_and_field() {
         assert!(err.contains(want), "{yaml}\nwant {want}\n{err}");
     }
 }
+
+#[test]
+fn the_policy_guide_rule_reference_is_current() {
+    let (code, out, err) = run(&["doc", "--check"]);
+    assert_eq!(
+        code, 0,
+        "policies/README.md is stale: run `tollgate doc --write`\n{out}{err}"
+    );
+}
+
+#[test]
+fn doc_check_fails_on_a_stale_guide_and_write_fixes_it() {
+    let dir = pack_with("cases: []\n");
+    let readme = dir.path().join("README.md");
+    let begin = "<!-- BEGIN GENERATED RULES: `tollgate doc --write` rewrites this section -->";
+    std::fs::write(
+        &readme,
+        format!("# Guide\n\n{begin}\nold\n<!-- END GENERATED RULES -->\n\nkept\n"),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, _) = run(&["doc", "--check", d]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("stale"), "{out}");
+    let (code, _, _) = run(&["doc", "--write", d]);
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&readme).unwrap();
+    assert!(
+        text.starts_with("# Guide\n") && text.ends_with("\nkept\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("### `prod-manual-trigger`") && !text.contains("\nold\n"),
+        "{text}"
+    );
+    assert_eq!(run(&["doc", "--check", d]).0, 0);
+    let (code, out, _) = run(&["doc", d]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("| [`target-ready`](#target-ready) | deny |"),
+        "{out}"
+    );
+}

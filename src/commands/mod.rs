@@ -1,6 +1,7 @@
 //! One file per command; this module holds the steps they share (load config and rules, gather).
 
 mod check;
+mod doc;
 mod facts;
 mod lint;
 mod promote;
@@ -12,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 pub use check::{check, check_report};
+pub use doc::doc;
 pub use facts::facts;
 pub use lint::lint;
 pub use promote::promote;
