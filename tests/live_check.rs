@@ -7,123 +7,22 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+#[path = "live_check/harness.rs"]
+mod harness;
+#[path = "live_check/rbac.rs"]
+mod rbac;
+
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use harness::{json, live, rules_with, seed_dir, snapshot_check, stderr, tollgate};
 use serde_json::Value;
-use support::{Emulator, Fault, FaultRule, DEFAULT_TOKEN, DEFAULT_USER};
+use support::{Fault, FaultRule, DEFAULT_TOKEN, DEFAULT_USER};
 
-const SOURCE: &str = "dev/simple-app:latest";
-const DEST: &str = "dev/simple-app:promote";
-const NOW: &str = "2024-03-06T12:00:00Z";
+pub const SOURCE: &str = "dev/simple-app:latest";
+pub const DEST: &str = "dev/simple-app:promote";
+pub const NOW: &str = "2024-03-06T12:00:00Z";
 const IS_PATH: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app";
 const DEV_RB_PATH: &str = "/apis/rbac.authorization.k8s.io/v1/namespaces/dev/rolebindings";
-
-/// An emulator seeded with one example state, and a kubeconfig for it.
-struct Live {
-    // Field order is drop order: the emulator's tasks stop before the runtime goes.
-    emu: Emulator,
-    _dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn live(state: &str) -> Live {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let emu = rt.block_on(Emulator::start());
-    let report = emu.seed_dir(seed_dir(state)).unwrap();
-    assert!(report.skipped.is_empty(), "{state}: {report:?}");
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = emu.kubeconfig(dir.path());
-    Live {
-        emu,
-        _dir: dir,
-        kubeconfig,
-        _rt: rt,
-    }
-}
-
-fn seed_dir(state: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/seed")
-        .join(state)
-}
-
-fn tollgate() -> Command {
-    let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
-        .env_remove("KUBECONFIG");
-    c
-}
-
-impl Live {
-    fn run(&self, command: &str, extra: &[&str]) -> Output {
-        tollgate()
-            .args([command, SOURCE, DEST, "--time", NOW])
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(extra)
-            .output()
-            .expect("runs")
-    }
-
-    fn check(&self, extra: &[&str]) -> (i32, Value) {
-        let mut args = vec!["--output", "json"];
-        args.extend_from_slice(extra);
-        let out = self.run("check", &args);
-        (out.status.code().expect("exit code"), json(&out))
-    }
-
-    fn facts(&self, extra: &[&str]) -> Value {
-        let out = self.run("facts", extra);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        json(&out)
-    }
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            stderr(out)
-        )
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn snapshot_check(state: &str) -> (i32, Value) {
-    let snapshot = seed_dir(state);
-    let out = tollgate()
-        .args(["check", SOURCE, DEST, "--time", NOW, "--output", "json"])
-        .arg("--snapshot")
-        .arg(&snapshot)
-        .output()
-        .expect("runs");
-    (out.status.code().expect("exit code"), json(&out))
-}
-
-fn rules_with(report: &Value, outcome: &str) -> Vec<String> {
-    let mut ids: Vec<String> = report["rules"]
-        .as_array()
-        .expect("rules array")
-        .iter()
-        .filter(|r| r["outcome"] == outcome)
-        .map(|r| r["id"].as_str().expect("id").to_string())
-        .collect();
-    ids.sort();
-    ids
-}
 
 fn assert_same_as_snapshot(state: &str, expected_deny: &[&str]) {
     let l = live(state);

@@ -47,9 +47,16 @@ impl<'a> Gathering<'a> {
     }
 
     /// A refused read that the facts can do without: say what is unknown and what to grant.
-    fn refused(&mut self, action: &str, ns: Option<&str>, consequence: &str) {
-        let place = ns.map(|n| format!(" in {n}")).unwrap_or_default();
-        let scope = ns.map_or(" (cluster-wide)".to_string(), |n| format!(" in {n}"));
+    /// `ns` is where the read was (`None`: cluster-scoped; `Some("")`: all namespaces).
+    pub fn refused(&mut self, action: &str, ns: Option<&str>, consequence: &str) {
+        let (place, scope) = match ns {
+            None => (String::new(), " (cluster-wide)".to_string()),
+            Some("") => (
+                " in all namespaces".to_string(),
+                " (cluster-wide)".to_string(),
+            ),
+            Some(n) => (format!(" in {n}"), format!(" in {n}")),
+        };
         let who = self.who.clone();
         self.warn(format!(
             "cannot {action}{place} (forbidden): {consequence}; grant `{action}`{scope} to {who}"

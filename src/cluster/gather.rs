@@ -40,6 +40,23 @@ pub async fn gather(
         g.apply(a)?;
     }
     if !g.refused_discovery.is_empty() {
+        let namespaces: Vec<String> = discovery_namespaces(req, settings).into_iter().collect();
+        for kind in g.refused_discovery.clone() {
+            let plural = match kind {
+                WorkloadKind::DeploymentConfig => "deploymentconfigs",
+                WorkloadKind::Deployment => "deployments",
+            };
+            g.refused(
+                &format!("list {plural}"),
+                Some(""),
+                &format!(
+                    "targets were looked for only in {} (the promotion's namespaces and the \
+                     configured environments'); name targets with --target, or configure their \
+                     namespaces as environments",
+                    namespaces.join(", ")
+                ),
+            );
+        }
         let calls = discovery_fallback(req, settings, &g.refused_discovery);
         for a in run_wave(&conn.client, calls).await? {
             g.apply(a)?;
