@@ -116,15 +116,18 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Make warnings block too.
-    #[arg(long = "fail-on", value_name = "WHAT")]
-    pub fail_on: Option<FailOnArg>,
+    /// Make more block: `warn` (warnings), `stale` (exceptions that matched nothing).
+    /// Repeatable or comma-separated.
+    #[arg(long = "fail-on", value_name = "WHAT", value_delimiter = ',')]
+    pub fail_on: Vec<FailOnArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
     /// Warnings block the promotion like denials.
     Warn,
+    /// A configured exception that matched no denial in this run blocks (keeps the list clean).
+    Stale,
 }
 
 /// Report formats.

@@ -1,4 +1,4 @@
-//! `tollgate.yaml` → validated settings: environments, per-rule levels and params.
+//! `tollgate.yaml` → validated settings: environments, per-rule levels and params, exceptions.
 //!
 //! Raw types mirror the file (unknown keys are errors, so a typo never silently does
 //! nothing); [`Settings`] is what the rest of the program uses.
@@ -29,6 +29,20 @@ struct RawConfig {
     environments: BTreeMap<String, RawEnvironment>,
     #[serde(default)]
     rules: BTreeMap<String, RawRule>,
+    #[serde(default)]
+    exceptions: Vec<RawException>,
+    exceptions_max_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    rule: Option<String>,
+    target: Option<String>,
+    digest: Option<String>,
+    reason: Option<String>,
+    owner: Option<String>,
+    expires: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,11 +76,40 @@ pub struct RuleSettings {
     pub params: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The longest an exception may run from today unless `exceptions_max_days` says otherwise:
+/// an exception is a debt with a date, not a permanent hole in the gate.
+pub const DEFAULT_EXCEPTIONS_MAX_DAYS: i64 = 90;
+
+/// A time-limited waiver of one rule's denial for a target and/or an image digest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Exception {
+    pub rule: String,
+    /// `ns/kind/name`, normalised to the short kind (`prod/dc/simple-app`): matches a denial
+    /// whose message names that target (rules name targets with `target_ref(t)`).
+    pub target: Option<String>,
+    /// `sha256:…`: matches when the promoted image has this digest.
+    pub digest: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    #[serde(serialize_with = "iso_date")]
+    pub expires: time::Date,
+}
+
+fn iso_date<S: serde::Serializer>(d: &time::Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!(
+        "{:04}-{:02}-{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
+}
+
 /// Validated configuration. `Settings::default()` is what runs without a `tollgate.yaml`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
     pub environments: BTreeMap<String, EnvironmentSettings>,
     pub rules: BTreeMap<String, RuleSettings>,
+    pub exceptions: Vec<Exception>,
     /// Where the settings came from, for messages (`None`: built-in defaults).
     pub source: Option<String>,
 }
@@ -82,7 +125,13 @@ pub enum ConfigError {
 
 impl Settings {
     /// Parses and validates the text of a `tollgate.yaml`; `file` names it in errors.
+    /// Exception expiries are checked against today's date (UTC).
     pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigError> {
+        Settings::parse_at(text, file, time::OffsetDateTime::now_utc().date())
+    }
+
+    /// [`Settings::parse`] with "today" given (tests).
+    pub fn parse_at(text: &str, file: &str, today: time::Date) -> Result<Settings, ConfigError> {
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
@@ -113,7 +162,22 @@ impl Settings {
                 }
             }
         }
+        let max_days = raw
+            .exceptions_max_days
+            .unwrap_or(DEFAULT_EXCEPTIONS_MAX_DAYS);
+        if max_days < 1 {
+            return Err(invalid(format!(
+                "exceptions_max_days: {max_days} must be at least 1"
+            )));
+        }
+        let exceptions = raw
+            .exceptions
+            .iter()
+            .enumerate()
+            .map(|(i, e)| exception(i, e, today, max_days).map_err(&invalid))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
+            exceptions,
             environments: raw
                 .environments
                 .into_iter()
@@ -171,6 +235,73 @@ impl Settings {
     }
 }
 
+/// Validates one raw exception (`exceptions[i]` in messages).
+fn exception(
+    i: usize,
+    e: &RawException,
+    today: time::Date,
+    max_days: i64,
+) -> Result<Exception, String> {
+    let at = |field: &str, msg: &str| format!("exceptions[{i}].{field}: {msg}");
+    let need = |v: &Option<String>, field: &str, what: &str| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| at(field, &format!("missing: every exception needs {what}")))
+    };
+    let rule = need(&e.rule, "rule", "the id of the rule it waives")?;
+    let reason = need(&e.reason, "reason", "a reason")?;
+    let owner = need(&e.owner, "owner", "an owner (who answers for it)")?;
+    let expires_text = need(&e.expires, "expires", "an expiry date (YYYY-MM-DD)")?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let expires = time::Date::parse(&expires_text, &format).map_err(|_| {
+        at(
+            "expires",
+            &format!("`{expires_text}` is not a date like 2024-06-30"),
+        )
+    })?;
+    if e.target.is_none() && e.digest.is_none() {
+        return Err(format!(
+            "exceptions[{i}]: missing scope: give `target: ns/kind/name` and/or `digest: sha256:…`"
+        ));
+    }
+    let target = match &e.target {
+        None => None,
+        Some(t) => Some(
+            crate::refs::parse_target(t, None)
+                .map_err(|err| at("target", &err.to_string()))?
+                .to_string(),
+        ),
+    };
+    if let Some(d) = &e.digest {
+        let hex = d.strip_prefix("sha256:").unwrap_or("");
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(at(
+                "digest",
+                &format!("`{d}` is not a digest (sha256: and 64 hex digits)"),
+            ));
+        }
+    }
+    let days = (expires - today).whole_days();
+    if days > max_days {
+        return Err(at(
+            "expires",
+            &format!(
+                "{expires_text} is {days} days from today, more than the maximum of {max_days} (exceptions_max_days): fix the finding, or set an earlier date and renew it then"
+            ),
+        ));
+    }
+    Ok(Exception {
+        rule,
+        target,
+        digest: e.digest.clone(),
+        reason,
+        owner,
+        expires,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +339,40 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("two environments"), "{e}");
+    }
+
+    #[test]
+    fn exceptions_are_validated() {
+        let today = time::macros::date!(2024 - 03 - 06);
+        let ok = "exceptions:\n  - rule: prod-manual-trigger\n    target: prod/deploymentconfig/simple-app\n    reason: r\n    owner: o\n    expires: 2024-04-01\n";
+        let s = Settings::parse_at(ok, "t.yaml", today).unwrap();
+        assert_eq!(
+            s.exceptions[0].target.as_deref(),
+            Some("prod/dc/simple-app")
+        );
+        let long = ok.replace("2024-04-01", "2024-12-01");
+        let e = Settings::parse_at(&long, "t.yaml", today).unwrap_err();
+        assert!(e.to_string().contains("more than the maximum of 90"), "{e}");
+        let e = Settings::parse_at(
+            &format!("exceptions_max_days: 300\n{long}"),
+            "t.yaml",
+            today,
+        );
+        assert!(e.is_ok(), "{e:?}");
+        let e = Settings::parse_at(&ok.replace("    owner: o\n", ""), "t.yaml", today).unwrap_err();
+        assert!(
+            e.to_string().contains("exceptions[0].owner: missing"),
+            "{e}"
+        );
+        let e = Settings::parse_at(
+            &ok.replace("    target: prod/deploymentconfig/simple-app\n", ""),
+            "t.yaml",
+            today,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("missing scope"), "{e}");
+        let e =
+            Settings::parse_at(&ok.replace("2024-04-01", "April"), "t.yaml", today).unwrap_err();
+        assert!(e.to_string().contains("not a date"), "{e}");
     }
 }

@@ -1,9 +1,53 @@
-//! Rule outcomes → the decision (pure): configured levels applied, errors outranking denials.
+//! Rule outcomes → the decision (pure): configured levels and exceptions applied, errors
+//! outranking denials.
+
+mod waivers;
 
 use serde::Serialize;
+use time::Date;
 
 use crate::config::{Level, Settings};
-use crate::policy::{Outcome, RuleResult, RuleSet};
+use crate::policy::{self, RuleResult, RuleSet};
+
+pub use waivers::{ExceptionStatus, Waiver, EXPIRY_NOTICE_DAYS};
+
+/// A rule's final outcome: the engine's, or `waived` when an exception covers its denial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Deny,
+    Warn,
+    Skip,
+    Error,
+    /// Denied, but every message is covered by a current exception: does not block.
+    Waived,
+}
+
+impl From<policy::Outcome> for Outcome {
+    fn from(o: policy::Outcome) -> Self {
+        match o {
+            policy::Outcome::Pass => Outcome::Pass,
+            policy::Outcome::Deny => Outcome::Deny,
+            policy::Outcome::Warn => Outcome::Warn,
+            policy::Outcome::Skip => Outcome::Skip,
+            policy::Outcome::Error => Outcome::Error,
+        }
+    }
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Deny => "deny",
+            Outcome::Warn => "warn",
+            Outcome::Skip => "skip",
+            Outcome::Error => "error",
+            Outcome::Waived => "waived",
+        }
+    }
+}
 
 /// The gate's answer for one promotion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +89,9 @@ pub struct RuleVerdict {
     pub level: Option<&'static str>,
     pub operations: u64,
     pub duration_us: u64,
+    /// The exception that waived the denial (outcome `waived`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived_by: Option<Waiver>,
 }
 
 /// Counts per outcome, for summaries.
@@ -55,6 +102,7 @@ pub struct Tally {
     pub warn: usize,
     pub skip: usize,
     pub error: usize,
+    pub waived: usize,
 }
 
 /// What the evaluation amounts to.
@@ -63,32 +111,46 @@ pub struct Verdict {
     pub decision: Decision,
     pub rules: Vec<RuleVerdict>,
     pub tally: Tally,
+    /// Every configured exception and what became of it in this run.
+    pub exceptions: Vec<ExceptionStatus>,
 }
 
-/// When warnings block too (`--fail-on warn`).
+/// What blocks besides denials and errors (`--fail-on warn`, `--fail-on stale`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FailOn {
     pub warn: bool,
+    pub stale: bool,
 }
 
-/// Applies configured levels and decides. Rules come back ordered most severe first, then by id.
+/// What the decision needs besides the results: what blocks, the promoted digest (exception
+/// scopes) and today's date (exception expiry).
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub fail_on: FailOn,
+    pub digest: &'a str,
+    pub today: Date,
+}
+
+/// Applies configured levels and exceptions and decides. Rules come back ordered most severe
+/// first, then by id.
 pub fn decide(
     results: Vec<RuleResult>,
     rules: &RuleSet,
     settings: &Settings,
-    fail_on: FailOn,
+    ctx: Context<'_>,
 ) -> Verdict {
+    let fail_on = ctx.fail_on;
     let mut verdicts: Vec<RuleVerdict> = results
         .into_iter()
         .map(|r| {
             let rule = rules.rules().iter().find(|x| x.id == r.id);
             let level = settings.rule(&r.id).level;
-            let outcome = match (level, r.outcome) {
+            let outcome = match (level, Outcome::from(r.outcome)) {
                 (Some(Level::Warn), Outcome::Deny) => Outcome::Warn,
                 (Some(Level::Deny), Outcome::Warn) => Outcome::Deny,
                 (_, o) => o,
             };
-            let level = match (level, outcome != r.outcome) {
+            let level = match (level, outcome != Outcome::from(r.outcome)) {
                 (Some(Level::Warn), true) => Some("warn"),
                 (Some(Level::Deny), true) => Some("deny"),
                 _ => None,
@@ -113,9 +175,11 @@ pub fn decide(
                 level,
                 operations: r.operations,
                 duration_us: u64::try_from(r.duration.as_micros()).unwrap_or(u64::MAX),
+                waived_by: None,
             }
         })
         .collect();
+    let exceptions = waivers::apply(&mut verdicts, &settings.exceptions, ctx.digest, ctx.today);
     verdicts.sort_by(|a, b| {
         severity(b.outcome)
             .cmp(&severity(a.outcome))
@@ -129,11 +193,13 @@ pub fn decide(
             Outcome::Warn => tally.warn += 1,
             Outcome::Skip => tally.skip += 1,
             Outcome::Error => tally.error += 1,
+            Outcome::Waived => tally.waived += 1,
         }
     }
+    let stale = exceptions.iter().any(|e| e.status == "stale");
     let decision = if tally.error > 0 {
         Decision::Error
-    } else if tally.deny > 0 || (fail_on.warn && tally.warn > 0) {
+    } else if tally.deny > 0 || (fail_on.warn && tally.warn > 0) || (fail_on.stale && stale) {
         Decision::Deny
     } else {
         Decision::Allow
@@ -142,17 +208,18 @@ pub fn decide(
         decision,
         rules: verdicts,
         tally,
+        exceptions,
     }
 }
 
 /// The first line calling the function that produces `outcome`: an approximation of where a
 /// finding comes from, since the engine records messages but not call sites.
-fn first_call(text: &str, outcome: Outcome) -> Option<(usize, usize)> {
+fn first_call(text: &str, outcome: policy::Outcome) -> Option<(usize, usize)> {
     let call = match outcome {
-        Outcome::Deny => "deny(",
-        Outcome::Warn => "warn(",
-        Outcome::Skip => "skip(",
-        Outcome::Pass | Outcome::Error => return None,
+        policy::Outcome::Deny => "deny(",
+        policy::Outcome::Warn => "warn(",
+        policy::Outcome::Skip => "skip(",
+        policy::Outcome::Pass | policy::Outcome::Error => return None,
     };
     text.lines().enumerate().find_map(|(i, line)| {
         let code = line.split("//").next().unwrap_or("");
@@ -166,6 +233,7 @@ fn severity(o: Outcome) -> u8 {
         Outcome::Error => 4,
         Outcome::Deny => 3,
         Outcome::Warn => 2,
+        Outcome::Waived => 1,
         Outcome::Skip => 1,
         Outcome::Pass => 0,
     }

@@ -6,7 +6,7 @@ use crate::exit::ExitStatus;
 use crate::plan::Action;
 use crate::policy::Evaluator;
 use crate::report::{self, Report};
-use crate::verdict::{decide, Decision, FailOn};
+use crate::verdict::{decide, Context, Decision, FailOn};
 
 use super::{default_namespace, gather_facts, load_rules, load_settings, parse_request};
 
@@ -20,12 +20,29 @@ pub(crate) fn evaluate(
     let req = parse_request(&args.promotion, ns.as_deref())?;
     let settings = load_settings(args.policy.config.as_deref())?;
     let rules = load_rules(&args.policy.policies, &settings)?;
+    for (i, e) in settings.exceptions.iter().enumerate() {
+        if rules.get(&e.rule).is_none() {
+            return Err(Error::Usage(format!(
+                "{}: exceptions[{i}].rule: no rule `{}` in the pack",
+                settings.source.as_deref().unwrap_or("configuration"),
+                e.rule
+            )));
+        }
+    }
     let facts = gather_facts(&req, &args.promotion, &args.source, &settings)?;
     let results = Evaluator::new().evaluate(&rules, &facts, &settings);
     let fail_on = FailOn {
-        warn: args.policy.fail_on == Some(FailOnArg::Warn),
+        warn: args.policy.fail_on.contains(&FailOnArg::Warn),
+        stale: args.policy.fail_on.contains(&FailOnArg::Stale),
     };
-    let verdict = decide(results, &rules, &settings, fail_on);
+    let ctx = Context {
+        fail_on,
+        digest: &facts.promotion.digest,
+        // Expiry is judged by the wall clock, not `--time`: replaying old facts must not revive
+        // an exception that has run out.
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    let verdict = decide(results, &rules, &settings, ctx);
     let actions = plan(&facts, verdict.decision);
     Ok(Report::evaluated(command, &facts, verdict, actions, true))
 }

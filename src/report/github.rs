@@ -1,8 +1,8 @@
 //! GitHub Actions workflow commands (`::error file=…,title=…::message`): annotations on the
 //! rule files in the run's summary and pull request.
 
-use super::{render_summary_line, Report};
-use crate::policy::Outcome;
+use super::{exception_notes, render_summary_line, waiver_line, Report};
+use crate::verdict::Outcome;
 
 /// Escapes a message as the runner decodes it: `%`, CR and LF.
 pub fn escape_data(s: &str) -> String {
@@ -35,6 +35,7 @@ pub fn render_github(r: &Report) -> String {
         let kind = match v.outcome {
             Outcome::Deny | Outcome::Error => "error",
             Outcome::Warn => "warning",
+            Outcome::Waived => "notice",
             Outcome::Skip | Outcome::Pass => continue,
         };
         let mut props = vec![("file", v.file.replace('\\', "/"))];
@@ -44,16 +45,26 @@ pub fn render_github(r: &Report) -> String {
         }
         let title = match v.outcome {
             Outcome::Error => format!("{} (rule error)", v.id),
+            Outcome::Waived => format!("{} (waived)", v.id),
             _ => format!("{}: {}", v.id, v.title),
         };
         props.push(("title", title));
         for m in &v.messages {
             let mut message = m.clone();
-            if let Some(fix) = v.fix.as_ref().filter(|_| v.outcome != Outcome::Error) {
+            if let Some(w) = waiver_line(v) {
+                message.push_str(&format!("\n{w}"));
+            } else if let Some(fix) = v.fix.as_ref().filter(|_| v.outcome != Outcome::Error) {
                 message.push_str(&format!("\nfix: {fix}"));
             }
             out.push_str(&command(kind, &props, &message));
         }
+    }
+    for (level, note) in exception_notes(r) {
+        out.push_str(&command(
+            level,
+            &[("title", "tollgate exception".into())],
+            &note,
+        ));
     }
     for w in &r.warnings {
         out.push_str(&command("warning", &[("title", "tollgate".into())], w));

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use super::{render_summary_line, Report};
-use crate::policy::Outcome;
+use super::{render_summary_line, waiver_line, Report};
+use crate::verdict::Outcome;
 use crate::verdict::RuleVerdict;
 
 fn details(v: &RuleVerdict) -> String {
@@ -26,7 +26,7 @@ fn first_message(v: &RuleVerdict) -> String {
 
 fn case(v: &RuleVerdict) -> TestCase {
     let status = match v.outcome {
-        Outcome::Pass | Outcome::Warn => TestCaseStatus::success(),
+        Outcome::Pass | Outcome::Warn | Outcome::Waived => TestCaseStatus::success(),
         Outcome::Deny | Outcome::Error => {
             let kind = if v.outcome == Outcome::Deny {
                 NonSuccessKind::Failure
@@ -56,6 +56,9 @@ fn case(v: &RuleVerdict) -> TestCase {
         // A warning does not fail the test case (it does not block unless `--fail-on warn`), but
         // it must still be visible in the CI's test view.
         c.set_system_out(format!("warning: {}", details(v)));
+    }
+    if let Some(w) = waiver_line(v) {
+        c.set_system_out(format!("{w}\n{}", v.messages.join("\n")));
     }
     c
 }

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use super::{render_summary_line, Report};
-use crate::policy::Outcome;
+use super::{exception_notes, render_summary_line, waiver_line, Report};
 use crate::verdict::Decision;
+use crate::verdict::Outcome;
 
 fn icon(o: Outcome) -> &'static str {
     match o {
@@ -13,6 +13,7 @@ fn icon(o: Outcome) -> &'static str {
         Outcome::Warn => "⚠️",
         Outcome::Skip => "⏭️",
         Outcome::Error => "💥",
+        Outcome::Waived => "🟡",
     }
 }
 
@@ -66,8 +67,10 @@ pub fn render_markdown(r: &Report) -> String {
                 }
                 details.push_str(&format!("**fix:** {}", cell(fix)));
             }
-            let outcome = serde_json::to_value(v.outcome).ok();
-            let outcome = outcome.as_ref().and_then(|o| o.as_str()).unwrap_or("?");
+            if let Some(w) = waiver_line(v) {
+                details.push_str(&format!("<br>**{}**", cell(&w)));
+            }
+            let outcome = v.outcome.as_str();
             let _ = writeln!(
                 out,
                 "| {} | `{}` {} | {outcome} | {details} |",
@@ -75,6 +78,13 @@ pub fn render_markdown(r: &Report) -> String {
                 v.id,
                 cell(&v.title)
             );
+        }
+    }
+    let notes = exception_notes(r);
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\n**Exceptions**\n");
+        for (_, n) in notes {
+            let _ = writeln!(out, "- {}", cell(&n));
         }
     }
     if !r.warnings.is_empty() {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::facts::Facts;
 use crate::plan::Action;
-use crate::verdict::{Decision, RuleVerdict, Tally, Verdict};
+use crate::verdict::{Decision, ExceptionStatus, RuleVerdict, Tally, Verdict};
 
 pub use emit::{emit, print_stdout, resolve_format};
 pub use github::render_github;
@@ -51,6 +51,10 @@ pub struct Report {
     pub summary: Tally,
     /// Things gathering noticed (unknown facts, lenient parses, refused reads).
     pub warnings: Vec<String>,
+    /// Configured exceptions and what became of each (applied, expired, stale); absent when
+    /// none is configured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<ExceptionStatus>,
     /// Why no decision could be made, when `decision` is `error` before any rule ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -83,6 +87,7 @@ impl Report {
             actions,
             summary: verdict.tally,
             warnings: facts.warnings.clone(),
+            exceptions: verdict.exceptions,
             error: None,
         }
     }
@@ -107,6 +112,7 @@ impl Report {
             actions: vec![],
             summary: Tally::default(),
             warnings: vec![],
+            exceptions: vec![],
             error: Some(error),
         }
     }
@@ -125,4 +131,36 @@ pub fn object_of<'a>(r: &'a Report, message: &str) -> Option<&'a str> {
             r.promotion.source.as_str(),
         ])
         .find(|o| !o.is_empty() && message.contains(*o))
+}
+
+/// One line per exception worth a reader's attention (expired, stale, expiring soon).
+pub fn exception_notes(r: &Report) -> Vec<(&'static str, String)> {
+    r.exceptions
+        .iter()
+        .filter_map(|e| {
+            let note = e.note.as_ref()?;
+            let level = if e.status == "applied" {
+                "notice"
+            } else {
+                "warning"
+            };
+            Some((
+                level,
+                format!(
+                    "exception for `{}` ({}): {note}",
+                    e.exception.rule, e.status
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// `waived by exception (owner …, expires …): reason`
+pub fn waiver_line(v: &RuleVerdict) -> Option<String> {
+    v.waived_by.as_ref().map(|w| {
+        format!(
+            "waived by exception ({}; owner {}, expires {}): {}",
+            w.scope, w.owner, w.expires, w.reason
+        )
+    })
 }

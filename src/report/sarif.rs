@@ -3,8 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{object_of, Report};
-use crate::policy::Outcome;
+use super::{exception_notes, object_of, Report};
+use crate::verdict::Outcome;
 
 const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -62,7 +62,7 @@ fn results(r: &Report) -> Vec<Value> {
     let mut out = vec![];
     for (index, v) in r.rules.iter().enumerate() {
         let (level, kind) = match v.outcome {
-            Outcome::Deny | Outcome::Error => ("error", "fail"),
+            Outcome::Deny | Outcome::Error | Outcome::Waived => ("error", "fail"),
             Outcome::Warn => ("warning", "fail"),
             Outcome::Skip => ("none", "notApplicable"),
             Outcome::Pass => continue,
@@ -80,6 +80,17 @@ fn results(r: &Report) -> Vec<Value> {
             res.insert("level".into(), json!(level));
             res.insert("message".into(), text(&message));
             res.insert("locations".into(), json!([location(r, v, m)]));
+            if let Some(w) = &v.waived_by {
+                // SARIF's own word for an accepted, justified finding: viewers hide it by default.
+                res.insert(
+                    "suppressions".into(),
+                    json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": format!("{} (owner {}, expires {}, {})", w.reason, w.owner, w.expires, w.scope),
+                    }]),
+                );
+            }
             out.push(Value::Object(res));
         }
     }
@@ -96,7 +107,15 @@ pub fn render_sarif(r: &Report) -> String {
     for w in &r.warnings {
         notifications.push(json!({ "level": "warning", "message": text(w) }));
     }
+    let config_notes: Vec<Value> = exception_notes(r)
+        .into_iter()
+        .map(|(level, n)| {
+            let level = if level == "notice" { "note" } else { "warning" };
+            json!({ "level": level, "message": text(&n) })
+        })
+        .collect();
     let invocation = json!({
+        "toolConfigurationNotifications": config_notes,
         "executionSuccessful": r.error.is_none(),
         "commandLine": format!("tollgate {} {} {}", r.command, r.promotion.source, r.promotion.destination),
         "toolExecutionNotifications": notifications,

@@ -2,10 +2,10 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{exception_notes, waiver_line, Report};
 use crate::plan::ActionStatus;
-use crate::policy::Outcome;
 use crate::verdict::Decision;
+use crate::verdict::Outcome;
 
 fn mark(o: Outcome) -> &'static str {
     match o {
@@ -14,6 +14,7 @@ fn mark(o: Outcome) -> &'static str {
         Outcome::Warn => "!",
         Outcome::Skip => "–",
         Outcome::Error => "E",
+        Outcome::Waived => "~",
     }
 }
 
@@ -25,6 +26,7 @@ pub fn render_summary_line(r: &Report) -> String {
         (t.error, "error", "errors"),
         (t.deny, "denied", "denied"),
         (t.warn, "warning", "warnings"),
+        (t.waived, "waived", "waived"),
         (t.pass, "passed", "passed"),
         (t.skip, "skipped", "skipped"),
     ] {
@@ -97,6 +99,9 @@ pub fn render_text(r: &Report) -> String {
             };
             out.push_str(&indent(&format!("{prefix}{m}"), "      "));
         }
+        if let Some(w) = waiver_line(v) {
+            out.push_str(&indent(&w, "      "));
+        }
         if let Some(level) = v.level {
             let _ = writeln!(out, "      (counted as {level} by configuration)");
         }
@@ -107,6 +112,13 @@ pub fn render_text(r: &Report) -> String {
         }
         if v.outcome == Outcome::Error {
             let _ = writeln!(out, "      ({})", v.file);
+        }
+    }
+    let notes = exception_notes(r);
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\nexceptions");
+        for (_, n) in notes {
+            out.push_str(&indent(&format!("- {n}"), "  "));
         }
     }
     if !r.warnings.is_empty() {
