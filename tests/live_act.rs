@@ -132,10 +132,7 @@ async fn a_conflict_is_retried_without_clobbering_other_tags() {
             "referencePolicy": { "type": "Source" }, "importPolicy": {},
         }));
     });
-    let before: Vec<_> = spec_tags(&emu)
-        .into_iter()
-        .filter(|t| t["name"] != "promote")
-        .collect();
+    let before = other_tags(&emu);
     emu.inject(
         FaultRule::new(
             "PUT",
@@ -154,23 +151,7 @@ async fn a_conflict_is_retried_without_clobbering_other_tags() {
         out.actions[0].detail
     );
     assert_eq!(emu.count("PUT", ISTAG_PUT), 2);
-    let after: Vec<_> = spec_tags(&emu)
-        .into_iter()
-        .filter(|t| t["name"] != "promote")
-        .collect();
-    // Compare what a writer sets; the server may fill in `generation` on any stream write.
-    let key = |v: &Vec<serde_json::Value>| -> Vec<_> {
-        v.iter()
-            .map(|t| {
-                (
-                    t["name"].clone(),
-                    t["from"].clone(),
-                    t["annotations"].clone(),
-                )
-            })
-            .collect()
-    };
-    assert_eq!(key(&after), key(&before));
+    assert_eq!(other_tags(&emu), before);
     let stream = emu.image_stream("dev", "simple-app").unwrap();
     let status = stream["status"]["tags"].as_array().unwrap();
     for (tag, digest) in [("latest", NEW), ("promote", NEW)] {
@@ -313,26 +294,6 @@ async fn a_failed_rollout_is_partial_and_a_rerun_rolls_out_again() {
     assert_eq!(write_lines(&emu), [format!("POST {INSTANTIATE}")]);
 }
 
-/// A Deployment whose image trigger is paused: the promoted pull spec is written into the
-/// triggered container with a PUT guarded by resourceVersion.
-const PAUSED_TRIGGER_DEPLOYMENT: &str = r#"apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: prod
-  annotations:
-    image.openshift.io/triggers: '[{"from":{"kind":"ImageStreamTag","name":"simple-app:promote","namespace":"dev"},"fieldPath":"spec.template.spec.containers[?(@.name==\"web\")].image","paused":true}]'
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - {name: web, image: "image-registry.openshift-image-registry.svc:5000/dev/simple-app@sha256:1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a"}
-      - {name: sidecar, image: "quay.io/example/proxy:1"}
-"#;
-
 #[tokio::test]
 async fn a_deployment_with_a_paused_trigger_gets_the_promoted_image() {
     let (emu, _) = seeded("c-manual-trigger").await;
@@ -382,4 +343,42 @@ async fn a_deployment_with_a_paused_trigger_gets_the_promoted_image() {
     let (again, _) = act(&emu, &facts_now(&emu), &options(RolloutMode::Auto, true)).await;
     assert_eq!(again.state, ActState::Done, "{:#?}", again.actions);
     assert!(writes(&emu).is_empty(), "{:?}", write_lines(&emu));
+}
+
+#[tokio::test]
+async fn servers_without_istag_writes_or_instantiate_get_ocs_fallbacks() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    let istags = "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags";
+    emu.inject(FaultRule::new("PUT", ISTAG_PUT, Fault::Status(405)).times(1));
+    emu.inject(FaultRule::new("POST", istags, Fault::Status(405)).times(1));
+    emu.inject(FaultRule::new("POST", INSTANTIATE, Fault::Status(404)).times(1));
+    let (out, _) = act(&emu, &facts, &options(RolloutMode::Auto, false)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    let stream = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app";
+    let dc = "/apis/apps.openshift.io/v1/namespaces/prod/deploymentconfigs/simple-app";
+    assert_eq!(
+        write_lines(&emu),
+        [
+            format!("PUT {ISTAG_PUT}"),
+            format!("POST {istags}"),
+            format!("PUT {stream}"),
+            format!("POST {INSTANTIATE}"),
+            format!("PUT {dc}"),
+        ]
+    );
+    // The legacy stream update replaced one spec tag, conditionally, receipt included.
+    let put = writes(&emu)[2].body.clone().unwrap();
+    assert!(put["metadata"]["resourceVersion"].is_string());
+    let tag = spec_tags(&emu)
+        .into_iter()
+        .find(|t| t["name"] == "promote")
+        .unwrap();
+    assert_eq!(tag["from"]["name"], format!("simple-app@{NEW}"));
+    assert_eq!(tag["annotations"][ANN_DIGEST], NEW);
+    // latestVersion + 1, exactly.
+    assert_eq!(
+        writes(&emu)[4].body.clone().unwrap()["status"]["latestVersion"],
+        2
+    );
+    assert_eq!(latest_version(&emu), 2);
 }

@@ -62,7 +62,7 @@ pub fn dc_poll(dc: &Value, rc: Option<&Value>, after: i64, names: &[String], dig
         str_at(rc, "/metadata/annotations/openshift.io~1deployment.phase")
     });
     if matches!(reason, "ProgressDeadlineExceeded" | "RolloutCancelled") || phase == "Failed" {
-        let why = if reason.is_empty() || reason == "NewReplicationControllerAvailable" {
+        let why = if !matches!(reason, "ProgressDeadlineExceeded" | "RolloutCancelled") {
             format!("{rc_name} phase Failed")
         } else {
             format!("{reason}: {message}")
@@ -129,6 +129,15 @@ async fn poll_once(
             } else {
                 None
             };
+            let failed = rc.as_ref().is_some_and(|rc| {
+                str_at(rc, "/metadata/annotations/openshift.io~1deployment.phase") == "Failed"
+            });
+            if failed {
+                // The deployer marks the RC first and the DC condition (which says why) after:
+                // read the DC again so the reason is not the stale "progressing".
+                let dc = api::get(client, &api::dc_path(&t.namespace, &t.name)).await?;
+                return Ok(dc_poll(&dc, rc.as_ref(), after, names, digest));
+            }
             Ok(dc_poll(&dc, rc.as_ref(), after, names, digest))
         }
         Follow::Deployment => {

@@ -141,9 +141,45 @@ pub fn statuses(outcome: &ActOutcome) -> Vec<String> {
         .collect()
 }
 
+/// `(name, from, annotations)` of every spec tag but `promote`: what a writer sets (the server
+/// may fill in `generation` on any stream write).
+pub fn other_tags(emu: &Emulator) -> Vec<(Value, Value, Value)> {
+    spec_tags(emu)
+        .into_iter()
+        .filter(|t| t["name"] != "promote")
+        .map(|t| {
+            (
+                t["name"].clone(),
+                t["from"].clone(),
+                t["annotations"].clone(),
+            )
+        })
+        .collect()
+}
+
 pub fn spec_tags(emu: &Emulator) -> Vec<Value> {
     emu.image_stream("dev", "simple-app").unwrap()["spec"]["tags"]
         .as_array()
         .cloned()
         .unwrap_or_default()
 }
+
+/// A Deployment whose image trigger is paused: the promoted pull spec is written into the
+/// triggered container with a PUT guarded by resourceVersion.
+pub const PAUSED_TRIGGER_DEPLOYMENT: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: prod
+  annotations:
+    image.openshift.io/triggers: '[{"from":{"kind":"ImageStreamTag","name":"simple-app:promote","namespace":"dev"},"fieldPath":"spec.template.spec.containers[?(@.name==\"web\")].image","paused":true}]'
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: "image-registry.openshift-image-registry.svc:5000/dev/simple-app@sha256:1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a"}
+      - {name: sidecar, image: "quay.io/example/proxy:1"}
+"#;
