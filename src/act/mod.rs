@@ -95,7 +95,12 @@ pub struct ActOutcome {
 impl ActOutcome {
     /// The exit status of CLI.md for this outcome.
     pub fn exit_status(&self) -> ExitStatus {
-        match self.state {
+        Self::state_exit_status(&self.state)
+    }
+
+    /// The exit status of CLI.md for a final state.
+    pub fn state_exit_status(state: &ActState) -> ExitStatus {
+        match state {
             ActState::Done => ExitStatus::Allowed,
             ActState::Aborted { .. } => ExitStatus::Error,
             ActState::Partial { .. } => ExitStatus::Partial,

@@ -16,6 +16,22 @@ pub(crate) fn evaluate(
     args: &CheckArgs,
     plan: impl FnOnce(&crate::facts::Facts, Decision) -> Vec<Action>,
 ) -> Result<Report, Error> {
+    evaluate_full(command, args, plan).map(|e| e.report)
+}
+
+/// A decision with what acting on it needs: the facts it was made on and the rules' digest.
+pub(crate) struct Evaluated {
+    pub report: Report,
+    pub facts: crate::facts::Facts,
+    /// `sha256:…` over the rule sources and the effective configuration (the tag's receipt).
+    pub rules_digest: String,
+}
+
+pub(crate) fn evaluate_full(
+    command: &'static str,
+    args: &CheckArgs,
+    plan: impl FnOnce(&crate::facts::Facts, Decision) -> Vec<Action>,
+) -> Result<Evaluated, Error> {
     let ns = default_namespace(&args.source);
     let req = parse_request(&args.promotion, ns.as_deref())?;
     let settings = load_settings(args.policy.config.as_deref())?;
@@ -44,7 +60,21 @@ pub(crate) fn evaluate(
     };
     let verdict = decide(results, &rules, &settings, ctx);
     let actions = plan(&facts, verdict.decision);
-    Ok(Report::evaluated(command, &facts, verdict, actions, true))
+    // The configuration counts too: a level or an exception changes what was checked.
+    let config = format!("{settings:?}");
+    let rules_digest = crate::act::rules_digest(
+        rules
+            .rules()
+            .iter()
+            .map(|r| (r.id.as_str(), r.source_text()))
+            .chain(std::iter::once(("tollgate.yaml", config.as_str()))),
+    );
+    let report = Report::evaluated(command, &facts, verdict, actions, true);
+    Ok(Evaluated {
+        report,
+        facts,
+        rules_digest,
+    })
 }
 
 /// Emits the report (or the error as a report in JSON mode) and maps it to the exit status.
@@ -70,6 +100,9 @@ pub(crate) fn finish(
         Err(e) => return Err(e),
     };
     report::emit(&report, format, args.output.output_file.as_deref())?;
+    if let Some(state) = &report.execution {
+        return Ok(crate::act::ActOutcome::state_exit_status(state));
+    }
     Ok(match report.decision {
         Decision::Allow => ExitStatus::Allowed,
         Decision::Deny => ExitStatus::Denied,

@@ -139,7 +139,7 @@ pub(crate) fn gather_facts(
     Ok(gather::build_facts(&objects, &request, settings)?)
 }
 
-fn connect_options(src: &FactsSourceArgs) -> cluster::ConnectOptions {
+pub(crate) fn connect_options(src: &FactsSourceArgs) -> cluster::ConnectOptions {
     cluster::ConnectOptions {
         kubeconfig: src.kubeconfig.clone(),
         context: src.context.clone(),

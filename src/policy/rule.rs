@@ -177,6 +177,13 @@ struct Header {
 }
 
 /// The leading `//!` block (blank lines before it are allowed).
+impl Rule {
+    /// The rule's source as compiled (for the rules digest recorded on a promoted tag).
+    pub fn source_text(&self) -> &str {
+        &self.text
+    }
+}
+
 fn parse_header(text: &str) -> Option<Header> {
     let lines: Vec<&str> = text
         .lines()

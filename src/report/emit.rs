@@ -53,3 +53,10 @@ pub fn print_stdout(text: &str) -> std::io::Result<()> {
         other => other,
     }
 }
+
+/// A progress line of a running promotion, on stderr so stdout keeps only the report.
+pub fn progress(line: &str) {
+    let mut err = std::io::stderr().lock();
+    // Progress is best effort: a closed stderr must not fail the promotion.
+    let _ = writeln!(err, "{line}");
+}

@@ -14,7 +14,7 @@ use crate::facts::Facts;
 use crate::plan::Action;
 use crate::verdict::{Decision, ExceptionStatus, RuleVerdict, Tally, Verdict};
 
-pub use emit::{emit, print_stdout, resolve_format};
+pub use emit::{emit, print_stdout, progress, resolve_format};
 pub use github::render_github;
 pub use json::render_json;
 pub use junit::render_junit;
@@ -58,6 +58,10 @@ pub struct Report {
     /// Why no decision could be made, when `decision` is `error` before any rule ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What became of the writes of a live `promote` (done, aborted, partly done with the
+    /// restore command); absent when nothing was attempted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<crate::act::ActState>,
 }
 
 impl Report {
@@ -89,6 +93,7 @@ impl Report {
             warnings: facts.warnings.clone(),
             exceptions: verdict.exceptions,
             error: None,
+            execution: None,
         }
     }
 
@@ -114,6 +119,7 @@ impl Report {
             warnings: vec![],
             exceptions: vec![],
             error: Some(error),
+            execution: None,
         }
     }
 }

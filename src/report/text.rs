@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::{exception_notes, waiver_line, Report};
+use crate::act::ActState;
 use crate::plan::ActionStatus;
 use crate::verdict::Decision;
 use crate::verdict::Outcome;
@@ -147,6 +148,28 @@ pub fn render_text(r: &Report) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", render_summary_line(r));
+    match &r.execution {
+        Some(ActState::Done) => {
+            let _ = writeln!(out, "promotion done");
+        }
+        Some(ActState::Aborted { why }) => {
+            let _ = writeln!(out, "promotion ABORTED, nothing was changed: {why}");
+        }
+        Some(ActState::Partial {
+            why,
+            restore_command,
+        }) => {
+            let _ = writeln!(out, "promotion PARTLY DONE: {why}");
+            if let Some(cmd) = restore_command {
+                let _ = writeln!(out, "to restore the previous image: {cmd}");
+            }
+            let _ = writeln!(
+                out,
+                "to finish instead, run the same promote again: it converges"
+            );
+        }
+        None => {}
+    }
     if r.decision == Decision::Deny {
         let _ = writeln!(
             out,
