@@ -70,8 +70,10 @@ fn act_live(
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let conn = cluster::connect(&connect_options(&args.check.source)).await?;
-        let mut progress = |line: &str| report::progress(line);
+        let started = std::time::Instant::now();
+        let mut progress = |line: &str| report::progress(started, line);
         let outcome = act::execute(&conn.client, facts, opts, &mut progress).await;
+        report::progress_done();
         if let ActState::Partial { why, .. } | ActState::Aborted { why } = &outcome.state {
             tracing::warn!("promotion not completed: {why}");
         }

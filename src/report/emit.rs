@@ -54,9 +54,29 @@ pub fn print_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// A progress line of a running promotion, on stderr so stdout keeps only the report.
-pub fn progress(line: &str) {
-    let mut err = std::io::stderr().lock();
+/// Whether a status line is on the terminal and must be ended before anything else prints.
+static STATUS_LINE_OPEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A progress line of a running promotion, on stderr so stdout keeps only the report. On a
+/// terminal it is one status line rewritten in place (the report lists every step after);
+/// elsewhere (CI logs) each line is kept, with the seconds since the start.
+pub fn progress(started: std::time::Instant, line: &str) {
+    let secs = started.elapsed().as_secs();
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
     // Progress is best effort: a closed stderr must not fail the promotion.
-    let _ = writeln!(err, "{line}");
+    if stderr.is_terminal() {
+        let _ = write!(err, "\r\x1b[2K[{secs:>3}s] {line}");
+        let _ = err.flush();
+        STATUS_LINE_OPEN.store(true, std::sync::atomic::Ordering::Relaxed);
+    } else {
+        let _ = writeln!(err, "[{secs:>3}s] {line}");
+    }
+}
+
+/// Ends the terminal status line, if one is open, so the report starts on a fresh line.
+pub fn progress_done() {
+    if STATUS_LINE_OPEN.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr().lock());
+    }
 }

@@ -14,7 +14,7 @@ use crate::facts::Facts;
 use crate::plan::Action;
 use crate::verdict::{Decision, ExceptionStatus, RuleVerdict, Tally, Verdict};
 
-pub use emit::{emit, print_stdout, progress, resolve_format};
+pub use emit::{emit, print_stdout, progress, progress_done, resolve_format};
 pub use github::render_github;
 pub use json::render_json;
 pub use junit::render_junit;
