@@ -92,6 +92,17 @@ pub struct RuleVerdict {
     /// The exception that waived the denial (outcome `waived`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived_by: Option<Waiver>,
+    /// For a denial, warning or error: the fact paths the rule's code reads, with their values
+    /// in this promotion (`{path, value}`); absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facts_read: Vec<policy::FactRead>,
+    /// How many more such values there were (the list is capped).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub facts_read_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Counts per outcome, for summaries.
@@ -176,6 +187,8 @@ pub fn decide(
                 operations: r.operations,
                 duration_us: u64::try_from(r.duration.as_micros()).unwrap_or(u64::MAX),
                 waived_by: None,
+                facts_read: r.facts_read,
+                facts_read_omitted: r.facts_read_omitted,
             }
         })
         .collect();

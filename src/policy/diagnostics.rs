@@ -3,7 +3,7 @@
 
 use rhai::{EvalAltResult, ParseError, ParseErrorType, Position};
 
-use super::engine::{MAX_CALL_LEVELS, MAX_OPERATIONS};
+use super::engine::{MAX_CALL_LEVELS, MAX_MODULES, MAX_OPERATIONS};
 use super::ScriptError;
 
 /// Builds a [`ScriptError`] at a 1-based line/column (0 = unknown) of `text`.
@@ -107,10 +107,10 @@ pub(crate) fn from_eval_error(
             "`{f}` would change a read-only fact or param: copy it first (`let x = targets;`)"
         ),
         EvalAltResult::ErrorModuleNotFound(name, _) => {
-            format!("cannot import `{name}`: rules may not import modules")
+            format!("cannot import `{name}`: rules import only their policy directory's `lib/` modules, by name")
         }
         EvalAltResult::ErrorTooManyModules(_) => {
-            "cannot import: rules may not import modules".to_string()
+            format!("too many imports (limit {MAX_MODULES})")
         }
         other => {
             // Display appends " (line L, position C)"; the rendering shows it already.

@@ -34,6 +34,8 @@ pub const MAX_MAP_SIZE: usize = 10_000;
 /// Variables alive at once, and script functions per rule.
 pub const MAX_VARIABLES: usize = 1_000;
 pub const MAX_FUNCTIONS: usize = 100;
+/// Library modules one rule may import (`policies/lib/`); a rule needs one or two.
+pub const MAX_MODULES: usize = 16;
 
 /// What one rule said while it ran: filled by `deny`/`warn`/`skip` and the progress callback.
 #[derive(Debug, Default)]
@@ -97,8 +99,9 @@ pub fn build_engine() -> Engine {
         .set_max_map_size(MAX_MAP_SIZE)
         .set_max_variables(MAX_VARIABLES)
         .set_max_functions(MAX_FUNCTIONS)
-        // No module resolver is installed (new_raw), and no module may be loaded at all.
-        .set_max_modules(0)
+        // No module resolver is installed (new_raw): a rule's imports are resolved when it is
+        // compiled, from its policy directory's `lib/` only, and embedded in its AST.
+        .set_max_modules(MAX_MODULES)
         // Full optimisation would run deny()/warn() at compile time on constant arguments.
         .set_optimization_level(OptimizationLevel::Simple)
         .set_strict_variables(true)
@@ -122,6 +125,17 @@ pub fn build_engine() -> Engine {
     engine.register_fn("warn", |msg: Dynamic| record("warn", msg));
     engine.register_fn("skip", |msg: Dynamic| record("skip", msg));
     helpers::register(&mut engine);
+    engine
+}
+
+/// The engine that compiles the rules of a policy directory with a library: the hardened
+/// engine whose only module resolver serves that directory's `lib/` modules, by name.
+/// Rules compiled with it are self-contained and run on the ordinary engine.
+pub(crate) fn build_engine_with_modules(
+    modules: rhai::module_resolvers::StaticModuleResolver,
+) -> Engine {
+    let mut engine = build_engine();
+    engine.set_module_resolver(modules);
     engine
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::convert::ToRhai;
 use super::diagnostics::{from_eval_error, nearest};
 use super::engine::{build_engine, with_sink};
+use super::explain::{facts_read, FactRead};
 use super::rule::{compile_with, RuleSet};
 use super::{PolicyError, RuleSource, ScriptError};
 use crate::config::{Level, Settings};
@@ -41,6 +42,17 @@ pub struct RuleResult {
     pub operations: u64,
     #[serde(serialize_with = "micros")]
     pub duration: Duration,
+    /// For a denial, warning or error: the values of the fact paths the rule's code reads
+    /// ([`super::explain`]), at most [`super::MAX_FACTS_READ`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facts_read: Vec<FactRead>,
+    /// How many more values there were beyond `facts_read`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub facts_read_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -155,6 +167,8 @@ impl Evaluator {
                 error: None,
                 operations: 0,
                 duration: Duration::ZERO,
+                facts_read: vec![],
+                facts_read_omitted: 0,
             };
             if rs.level == Some(Level::Off) {
                 let from = settings.source.as_deref().unwrap_or("configuration");
@@ -170,6 +184,12 @@ impl Evaluator {
                 self.engine.run_ast_with_scope(&mut scope, &rule.ast)
             });
             result.duration = start.elapsed();
+            // Explaining costs only when there is something to explain, and reads the values
+            // the rule saw (its params are still in scope).
+            let failed = run.is_err() || !sink.denies.is_empty() || !sink.warns.is_empty();
+            if failed && !rule.reads.is_empty() {
+                (result.facts_read, result.facts_read_omitted) = facts_read(&rule.reads, &scope);
+            }
             scope.rewind(base);
             result.operations = sink.operations;
             match run {

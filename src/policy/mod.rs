@@ -7,8 +7,13 @@ mod convert;
 mod diagnostics;
 mod engine;
 mod eval;
+mod explain;
 pub mod helpers;
+mod library;
+mod lint;
+mod paths;
 mod rule;
+mod schema;
 
 use std::fmt;
 
@@ -17,9 +22,11 @@ use thiserror::Error;
 
 pub use engine::{
     build_engine, MAX_ARRAY_SIZE, MAX_CALL_LEVELS, MAX_EXPR_DEPTH, MAX_FN_EXPR_DEPTH,
-    MAX_FUNCTIONS, MAX_MAP_SIZE, MAX_OPERATIONS, MAX_STRING_SIZE, MAX_VARIABLES,
+    MAX_FUNCTIONS, MAX_MAP_SIZE, MAX_MODULES, MAX_OPERATIONS, MAX_STRING_SIZE, MAX_VARIABLES,
 };
 pub use eval::{Evaluator, Outcome, RuleResult};
+pub use explain::{render_value, FactRead, MAX_FACTS_READ};
+pub use lint::{lint, LintReport};
 pub use rule::{compile, Rule, RuleSet, INJECTED_NAMES};
 
 /// The text of one rule file, as read from a policy directory.

@@ -8,6 +8,8 @@ use rhai::{Engine, Scope, AST};
 
 use super::diagnostics::{from_parse_error, script_error};
 use super::engine::build_engine;
+use super::library::{self, check_import, dir_of, library_name, Library};
+use super::paths::{analyse, Analysis, FactPath};
 use super::{PolicyError, RuleSource, ScriptError};
 
 /// The names every rule sees as constants (POLICY-API.md "The facts", plus `params`).
@@ -36,6 +38,11 @@ pub struct Rule {
     pub(crate) ast: AST,
     /// The source, kept to render runtime errors with their line.
     pub(crate) text: Arc<str>,
+    /// The source followed by the library modules it imports: what the rules digest covers.
+    pub(crate) compiled_text: Arc<str>,
+    /// The fact paths the rule's code reads (static, [`super::paths`]): evaluated against the
+    /// facts to explain a denial.
+    pub(crate) reads: Arc<[FactPath]>,
 }
 
 /// Every compiled rule of a run, sorted by id.
@@ -84,18 +91,43 @@ pub(crate) fn compile_with(
     engine: &Engine,
     sources: Vec<RuleSource>,
 ) -> Result<RuleSet, PolicyError> {
+    let c = compile_all(engine, sources);
+    if !c.errors.is_empty() {
+        return Err(PolicyError::Invalid(c.errors));
+    }
+    Ok(RuleSet {
+        rules: c.rules.into_iter().map(|(r, _)| r).collect(),
+    })
+}
+
+/// Everything compiling a pack found: the rules that compiled (sorted by id, each with its
+/// AST analysis), every problem, and the libraries (for lint).
+pub(crate) struct Compiled {
+    pub rules: Vec<(Rule, Analysis)>,
+    pub errors: Vec<ScriptError>,
+    pub libraries: BTreeMap<String, Library>,
+}
+
+/// Compiles library modules first (`<dir>/lib/*.rhai`), then every rule against its
+/// directory's library, collecting every problem rather than stopping at the first.
+pub(crate) fn compile_all(engine: &Engine, sources: Vec<RuleSource>) -> Compiled {
+    let (libs, sources): (Vec<_>, Vec<_>) = sources
+        .into_iter()
+        .partition(|s| library_name(&s.path).is_some());
+    let mut errors = Vec::new();
+    let libraries = library::build(engine, libs, &mut errors);
     let mut scope = Scope::new();
     for name in INJECTED_NAMES {
         // `push`, not `push_constant`: the optimiser would fold a constant `()` into the AST.
         scope.push(name, ());
     }
-    let mut errors = Vec::new();
-    let mut rules = Vec::new();
+    let mut rules: Vec<(Rule, Analysis)> = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for src in sources {
-        match compile_one(engine, &scope, &src) {
+        let library = libraries.get(&dir_of(&src.path));
+        match compile_one(engine, library, &scope, &src) {
             Ok(rule) => {
-                if let Some(first) = seen.get(&rule.id) {
+                if let Some(first) = seen.get(&rule.0.id) {
                     errors.push(script_error(
                         &src.path,
                         &src.text,
@@ -103,25 +135,31 @@ pub(crate) fn compile_with(
                         0,
                         format!(
                             "duplicate rule id `{}`: also defined by {first} (rule ids must be unique across policy directories)",
-                            rule.id
+                            rule.0.id
                         ),
                     ));
                     continue;
                 }
-                seen.insert(rule.id.clone(), rule.path.clone());
+                seen.insert(rule.0.id.clone(), rule.0.path.clone());
                 rules.push(rule);
             }
             Err(e) => errors.push(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(PolicyError::Invalid(errors));
+    rules.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    Compiled {
+        rules,
+        errors,
+        libraries,
     }
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(RuleSet { rules })
 }
 
-fn compile_one(engine: &Engine, scope: &Scope, src: &RuleSource) -> Result<Rule, ScriptError> {
+fn compile_one(
+    engine: &Engine,
+    library: Option<&Library>,
+    scope: &Scope,
+    src: &RuleSource,
+) -> Result<(Rule, Analysis), ScriptError> {
     let err = |line, col, msg: String| script_error(&src.path, &src.text, line, col, msg);
     let id = rule_id(&src.path);
     if !is_kebab_case(&id) {
@@ -132,17 +170,57 @@ fn compile_one(engine: &Engine, scope: &Scope, src: &RuleSource) -> Result<Rule,
         ));
     }
     let header = parse_header(&src.text).ok_or_else(|| {
-        err(
-            1,
-            1,
-            "missing `//!` header: the file must start with `//! <one-line title>`, then why the rule exists and `Fix:` how to fix a failure".into(),
-        )
+        let has_block = src
+            .text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.trim_start().starts_with("//!"));
+        if has_block {
+            err(1, 1, "missing title: the first `//!` line must be the rule's one-line title (then why it exists, then `Fix:`)".into())
+        } else {
+            err(1, 1, "missing `//!` header: the file must start with `//! <one-line title>`, then why the rule exists and `Fix:` how to fix a failure".into())
+        }
     })?;
     let mut ast = engine
         .compile_with_scope(scope, &src.text)
         .map_err(|e| from_parse_error(&src.path, &src.text, &e))?;
+    let analysis = analyse(&ast);
+    let mut compiled_text: Arc<str> = Arc::from(src.text.as_str());
+    if !analysis.imports.is_empty() {
+        for import in &analysis.imports {
+            if let Some(e) = check_import(src, import, library) {
+                return Err(e);
+            }
+        }
+        if let Some(lib) = library {
+            // Resolve the imports now and embed them: at run time no resolver is consulted.
+            ast = lib
+                .engine
+                .compile_into_self_contained(scope, &src.text)
+                .map_err(|e| {
+                    err(
+                        0,
+                        0,
+                        format!("cannot compile with its library modules: {e}"),
+                    )
+                })?;
+            // The rules digest must change when a helper the rule uses changes.
+            let mut text = src.text.clone();
+            let names: std::collections::BTreeSet<_> = analysis
+                .imports
+                .iter()
+                .filter_map(|i| i.path.as_ref())
+                .collect();
+            for name in names {
+                if let Some(m) = lib.modules.get(name.as_str()) {
+                    text.push_str(&format!("\n// imported {}\n{}", m.path, m.text));
+                }
+            }
+            compiled_text = Arc::from(text);
+        }
+    }
     ast.set_source(src.path.as_str());
-    Ok(Rule {
+    let rule = Rule {
         id,
         path: src.path.clone(),
         title: header.title,
@@ -150,7 +228,10 @@ fn compile_one(engine: &Engine, scope: &Scope, src: &RuleSource) -> Result<Rule,
         fix: header.fix,
         ast,
         text: Arc::from(src.text.as_str()),
-    })
+        compiled_text,
+        reads: analysis.reads().into(),
+    };
+    Ok((rule, analysis))
 }
 
 /// The file stem of a path, whatever its separators.
@@ -178,9 +259,10 @@ struct Header {
 
 /// The leading `//!` block (blank lines before it are allowed).
 impl Rule {
-    /// The rule's source as compiled (for the rules digest recorded on a promoted tag).
+    /// The rule's source followed by the library modules it imports (for the rules digest
+    /// recorded on a promoted tag: changing a helper changes the digest).
     pub fn source_text(&self) -> &str {
-        &self.text
+        &self.compiled_text
     }
 }
 

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use super::{exception_notes, waiver_line, Report};
 use crate::act::ActState;
 use crate::plan::ActionStatus;
-use crate::verdict::Decision;
 use crate::verdict::Outcome;
+use crate::verdict::{Decision, RuleVerdict};
 
 fn mark(o: Outcome) -> &'static str {
     match o {
@@ -49,6 +49,33 @@ pub fn render_summary_line(r: &Report) -> String {
 
 fn indent(text: &str, prefix: &str) -> String {
     text.lines().map(|l| format!("{prefix}{l}\n")).collect()
+}
+
+/// Fact values shown under a failing rule's messages; the JSON report has up to
+/// [`crate::policy::MAX_FACTS_READ`].
+const FACTS_READ_SHOWN: usize = 10;
+
+/// `      read: targets[0].environment = "prod"` lines, at most [`FACTS_READ_SHOWN`], then
+/// `…and N more`.
+fn facts_read_lines(v: &RuleVerdict) -> String {
+    let mut out = String::new();
+    for (i, f) in v.facts_read.iter().take(FACTS_READ_SHOWN).enumerate() {
+        let lead = if i == 0 { "facts read:" } else { "           " };
+        let _ = writeln!(
+            out,
+            "      {lead} {} = {}",
+            f.path,
+            crate::policy::render_value(&f.value, 100)
+        );
+    }
+    let more = v.facts_read.len().saturating_sub(FACTS_READ_SHOWN) + v.facts_read_omitted;
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "             …and {more} more (all in `--output json`: rules[].facts_read)"
+        );
+    }
+    out
 }
 
 /// The full text report.
@@ -99,6 +126,9 @@ pub fn render_text(r: &Report) -> String {
                 ""
             };
             out.push_str(&indent(&format!("{prefix}{m}"), "      "));
+        }
+        if failing || v.outcome == Outcome::Waived {
+            out.push_str(&facts_read_lines(v));
         }
         if let Some(w) = waiver_line(v) {
             out.push_str(&indent(&w, "      "));
