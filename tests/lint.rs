@@ -50,6 +50,7 @@ fn shipped_pack_lints_clean() {
     let (code, out) = lint(&[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no problems"), "{out}");
+    assert!(out.contains("and 1 library module"), "{out}");
 }
 
 #[test]
