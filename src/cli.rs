@@ -41,7 +41,7 @@ pub enum Command {
     Promote(PromoteArgs),
     /// Print the facts document the rules would see (JSON), e.g. to write or debug a rule.
     Facts(FactsArgs),
-    /// Compile every rule and report syntax errors with file, line and column.
+    /// Check every rule: syntax, headers, duplicate ids, unknown functions and fact paths (file:line:col).
     Lint(LintArgs),
     /// Run the rules' test cases (`POLICY_DIR/tests/*.yaml`): expected outcomes and messages.
     ///
