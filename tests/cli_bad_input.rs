@@ -2,19 +2,13 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{tollgate, NOW};
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
 const SEED_C: &str = "examples/seed/c-manual-trigger";
-const NOW: &str = "2024-03-06T12:00:00Z";
-
-fn tollgate() -> Command {
-    let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG");
-    c
-}
 
 /// Runs the command; asserts exit 2 and returns stdout + stderr for message checks.
 fn fails(args: &[&str]) -> String {

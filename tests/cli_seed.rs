@@ -2,20 +2,11 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{tollgate, DEST, NOW, SOURCE};
+
 use serde_json::Value;
-
-const SOURCE: &str = "dev/simple-app:latest";
-const DEST: &str = "dev/simple-app:promote";
-/// A fixed "now" so image-age and friends do not drift with the calendar.
-const NOW: &str = "2024-03-06T12:00:00Z";
-
-fn tollgate() -> Command {
-    let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG");
-    c
-}
 
 /// Runs `check` (or another command) on a seed state; returns (exit code, JSON report).
 fn run_json(command: &str, state: &str, extra: &[&str]) -> (i32, Value) {

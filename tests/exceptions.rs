@@ -3,10 +3,12 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{tollgate, DEST, NOW, SOURCE};
+
 use serde_json::Value;
 
-const NOW: &str = "2024-03-06T12:00:00Z";
 const DIGEST: &str = "sha256:7c3e0f5a2b9d4e6f8a1c3b5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f";
 
 /// Today plus `days`, as YYYY-MM-DD (expiry is judged by the wall clock).
@@ -24,10 +26,8 @@ fn check(state: &str, config: &str, extra: &[&str]) -> (i32, Value, String) {
     let cfg = dir.path().join("tollgate.yaml");
     std::fs::write(&cfg, config).unwrap();
     let snapshot = format!("examples/seed/{state}");
-    let out = Command::cargo_bin("tollgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "dev/simple-app:latest", "dev/simple-app:promote"])
+    let out = tollgate()
+        .args(["check", SOURCE, DEST])
         .args(["--snapshot", &snapshot, "--time", NOW, "--output", "json"])
         .args(["--config", cfg.to_str().unwrap()])
         .args(extra)
@@ -181,10 +181,8 @@ fn stale_and_waived_show_in_text_and_github_reports() {
         ),
         ("markdown", "| 🟡 | `prod-manual-trigger`"),
     ] {
-        let out = Command::cargo_bin("tollgate")
-            .unwrap()
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["check", "dev/simple-app:latest", "dev/simple-app:promote"])
+        let out = tollgate()
+            .args(["check", SOURCE, DEST])
             .args([
                 "--snapshot",
                 "examples/seed/b-automatic-trigger",

@@ -3,20 +3,12 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{tollgate, DEST, NOW, SOURCE};
+
 use quick_xml::events::Event;
 use serde_json::Value;
-
-const SOURCE: &str = "dev/simple-app:latest";
-const DEST: &str = "dev/simple-app:promote";
-const NOW: &str = "2024-03-06T12:00:00Z";
-
-fn tollgate() -> Command {
-    let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG");
-    c
-}
 
 /// `check` on a seed state in `format`; returns (exit code, stdout).
 fn check(state: &str, format: &str, extra: &[&str]) -> (i32, String) {

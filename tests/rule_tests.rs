@@ -3,16 +3,11 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::tollgate;
+
 use std::path::Path;
-
-use assert_cmd::Command;
-
-fn tollgate() -> Command {
-    let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG");
-    c
-}
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = tollgate().args(args).output().unwrap();

@@ -125,17 +125,7 @@ pub fn sample_facts() -> Facts {
             latest_version: Some(2),
             rollout_in_progress: Some(false),
             triggers: vec![
-                Trigger {
-                    kind: "ConfigChange".into(),
-                    automatic: true,
-                    paused: false,
-                    containers: vec![],
-                    from: None,
-                    from_tracking: None,
-                    last_triggered_image: None,
-                    consumes_promotion: false,
-                    problem: None,
-                },
+                Trigger::config_change(),
                 Trigger {
                     kind: "ImageChange".into(),
                     automatic: false,

@@ -150,6 +150,23 @@ pub struct Trigger {
     pub problem: Option<String>,
 }
 
+impl Trigger {
+    /// A `ConfigChange` trigger: always automatic, follows no image.
+    pub fn config_change() -> Trigger {
+        Trigger {
+            kind: "ConfigChange".into(),
+            automatic: true,
+            paused: false,
+            containers: vec![],
+            from: None,
+            from_tracking: None,
+            last_triggered_image: None,
+            consumes_promotion: false,
+            problem: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Container {

@@ -19,17 +19,7 @@ pub struct TriggerInfo {
 
 fn config_change() -> TriggerInfo {
     TriggerInfo {
-        fact: Trigger {
-            kind: "ConfigChange".into(),
-            automatic: true,
-            paused: false,
-            containers: vec![],
-            from: None,
-            from_tracking: None,
-            last_triggered_image: None,
-            consumes_promotion: false,
-            problem: None,
-        },
+        fact: Trigger::config_change(),
         writes: vec![],
         effective: true,
     }
