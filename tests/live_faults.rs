@@ -21,7 +21,7 @@ pub const SOURCE: &str = "dev/simple-app:latest";
 pub const DEST: &str = "dev/simple-app:promote";
 pub const NOW: &str = "2024-03-06T12:00:00Z";
 const ISTAG: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags/simple-app:promote";
-const SELF_REVIEW: &str = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+const SOURCE_STREAM: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app";
 const MOVED: &str = "sha256:4444444444444444444444444444444444444444444444444444444444444444";
 
 fn promote(l: &Live) -> (i32, Value, String) {
@@ -69,12 +69,12 @@ fn a_conflict_on_the_retag_is_retried_and_other_tags_survive() {
 #[test]
 fn a_source_that_moves_after_the_decision_aborts_with_nothing_written() {
     let l = live("c-manual-trigger");
-    // The second identity lookup is the acting connection: the decision is made by then.
-    // Hold it long enough to move `latest` underneath the gate.
+    // The second read of the source stream is the precondition check: the decision is made
+    // by then. Hold both reads long enough to move `latest` underneath the gate.
     l.emu.inject(
         FaultRule::new(
-            "POST",
-            SELF_REVIEW,
+            "GET",
+            SOURCE_STREAM,
             Fault::Latency(Duration::from_millis(700)),
         )
         .times(2),
@@ -82,7 +82,7 @@ fn a_source_that_moves_after_the_decision_aborts_with_nothing_written() {
     let (code, r, err) = std::thread::scope(|s| {
         let run = s.spawn(|| promote(&l));
         let start = Instant::now();
-        while l.emu.count("POST", SELF_REVIEW) < 2 {
+        while l.emu.count("GET", SOURCE_STREAM) < 2 {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "the gate never acted"

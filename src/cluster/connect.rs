@@ -140,7 +140,8 @@ async fn load_config(opts: &ConnectOptions) -> Result<Config, ClusterError> {
     }
 }
 
-/// Loads the configuration, builds the client and asks the cluster who we are.
+/// Loads the configuration and builds the client. No request is sent: `gather` asks who we
+/// are alongside its first wave of reads (acting needs only the client).
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ClusterError> {
     let mut config = load_config(opts).await?;
     config.read_timeout = Some(config.read_timeout.unwrap_or(READ_TIMEOUT));
@@ -157,20 +158,25 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ClusterError> 
         _ => "the API server".into(),
     };
     let client = Client::try_from(config).map_err(|e| ClusterError::Client(e.to_string()))?;
-    let identity = whoami(&client).await?;
-    match &identity {
-        Some(id) => {
-            tracing::info!(%server, identity = %id, namespace = %default_namespace, "connected")
-        }
-        None => tracing::warn!(%server, namespace = %default_namespace,
-            "connected, but the cluster would not say who we are (no selfsubjectreviews, no users/~)"),
-    }
+    tracing::info!(%server, namespace = %default_namespace, "client ready");
     Ok(Connection {
         client,
         default_namespace,
-        identity,
+        identity: None,
         server,
     })
+}
+
+/// Who we are ([`whoami`]), logged — never a credential.
+pub(crate) async fn identify_client(client: &Client) -> Result<Option<String>, ClusterError> {
+    let identity = whoami(client).await?;
+    match &identity {
+        Some(id) => tracing::info!(identity = %id, "connected"),
+        None => tracing::warn!(
+            "connected, but the cluster would not say who we are (no selfsubjectreviews, no users/~)"
+        ),
+    }
+    Ok(identity)
 }
 
 /// `SelfSubjectReview` (Kubernetes 1.28+, OpenShift 4.15+), else OpenShift's `users/~`;

@@ -22,11 +22,19 @@ use crate::refs::{Selector, TargetRef, WorkloadKind};
 
 /// Reads every object the facts of `req` need. A refused read of RBAC (or of other optional
 /// objects) becomes `unreadable` and a warning; anything else that fails is an error.
+/// Who we are is asked alongside the first wave (it names no object), so a check costs two
+/// round trips, not three; `conn.identity` holds the answer afterwards.
 pub async fn gather(
-    conn: &Connection,
+    conn: &mut Connection,
     req: &PromotionRequest,
     settings: &Settings,
 ) -> Result<ClusterObjects, ClusterError> {
+    let (identified, first) = tokio::join!(
+        super::connect::identify_client(&conn.client),
+        run_wave(&conn.client, first_wave(req))
+    );
+    conn.identity = identified?;
+    let conn: &Connection = conn;
     let mut g = Gathering::new(
         conn,
         req,
@@ -36,7 +44,7 @@ pub async fn gather(
             ..ClusterObjects::default()
         },
     );
-    for a in run_wave(&conn.client, first_wave(req)).await? {
+    for a in first? {
         g.apply(a)?;
     }
     if !g.refused_discovery.is_empty() {

@@ -1,7 +1,7 @@
 //! The live cluster: connecting through kube and gathering the objects of a promotion.
 //!
-//! [`connect`] loads the kubeconfig (or the pod's service account) explicitly and asks the
-//! cluster who we are; [`gather`] reads what the facts need in a few waves of concurrent
+//! [`connect`] loads the kubeconfig (or the pod's service account) explicitly; [`gather`] asks
+//! the cluster who we are and reads what the facts need in waves of concurrent
 //! requests and returns the same [`crate::gather::ClusterObjects`] a snapshot gives, so one
 //! builder turns either into facts.
 

@@ -171,16 +171,17 @@ fn live_facts(
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
     let (objects, request) = runtime.block_on(async {
-        let conn = cluster::connect(&connect_options(src)).await?;
-        let request = PromotionRequest {
+        let mut conn = cluster::connect(&connect_options(src)).await?;
+        let mut request = PromotionRequest {
             source: req.source.clone(),
             destination: req.destination.clone(),
             targets: req.targets.clone(),
             reason: p.reason.clone(),
-            requested_by: conn.identity.clone(),
+            requested_by: None,
             time,
         };
-        let objects = cluster::gather(&conn, &request, settings).await?;
+        let objects = cluster::gather(&mut conn, &request, settings).await?;
+        request.requested_by = conn.identity.clone();
         Ok::<_, cluster::ClusterError>((objects, request))
     })?;
     Ok(gather::build_facts(&objects, &request, settings)?)
