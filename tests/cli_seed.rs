@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{tollgate, DEST, NOW, SOURCE};
+use common::{rules_with, tollgate, DEST, NOW, SOURCE};
 
 use serde_json::Value;
 
@@ -35,18 +35,6 @@ fn run_json(command: &str, state: &str, extra: &[&str]) -> (i32, Value) {
         )
     });
     (code, report)
-}
-
-fn rules_with(report: &Value, outcome: &str) -> Vec<String> {
-    let mut ids: Vec<String> = report["rules"]
-        .as_array()
-        .expect("rules array")
-        .iter()
-        .filter(|r| r["outcome"] == outcome)
-        .map(|r| r["id"].as_str().expect("id").to_string())
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[test]

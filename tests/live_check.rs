@@ -5,6 +5,7 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 mod support;
 
 #[path = "live_check/harness.rs"]
@@ -14,13 +15,11 @@ mod rbac;
 
 use std::time::{Duration, Instant};
 
-use harness::{json, live, rules_with, seed_dir, snapshot_check, stderr, tollgate};
+use common::{rules_with, tollgate, DEST, NOW, SOURCE};
+use harness::{json, live, seed_dir, snapshot_check, stderr};
 use serde_json::Value;
 use support::{Fault, FaultRule, DEFAULT_TOKEN, DEFAULT_USER};
 
-pub const SOURCE: &str = "dev/simple-app:latest";
-pub const DEST: &str = "dev/simple-app:promote";
-pub const NOW: &str = "2024-03-06T12:00:00Z";
 const IS_PATH: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app";
 const DEV_RB_PATH: &str = "/apis/rbac.authorization.k8s.io/v1/namespaces/dev/rolebindings";
 

@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 mod support;
 
 // Shared with live_check.rs, which uses the parts this file does not.
@@ -17,9 +18,6 @@ use harness::{json, live, stderr, Live};
 use serde_json::Value;
 use support::{Fault, FaultRule, RolloutOutcome};
 
-pub const SOURCE: &str = "dev/simple-app:latest";
-pub const DEST: &str = "dev/simple-app:promote";
-pub const NOW: &str = "2024-03-06T12:00:00Z";
 const ISTAG: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags/simple-app:promote";
 const SOURCE_STREAM: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app";
 const MOVED: &str = "sha256:4444444444444444444444444444444444444444444444444444444444444444";

@@ -3,6 +3,7 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 mod support;
 
 // Shared with live_check.rs, which uses the parts this file does not.
@@ -10,13 +11,11 @@ mod support;
 #[path = "live_check/harness.rs"]
 mod harness;
 
-use harness::{json, live, rules_with, stderr, Live};
+use common::rules_with;
+use harness::{json, live, stderr, Live};
 use serde_json::Value;
 use support::{res, DEFAULT_TOKEN};
 
-pub const SOURCE: &str = "dev/simple-app:latest";
-pub const DEST: &str = "dev/simple-app:promote";
-pub const NOW: &str = "2024-03-06T12:00:00Z";
 const BUILD_3: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
 const INSTANTIATE: &str =
     "/apis/apps.openshift.io/v1/namespaces/prod/deploymentconfigs/simple-app/instantiate";

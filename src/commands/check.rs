@@ -35,7 +35,8 @@ pub(crate) fn evaluate_full(
     let ns = default_namespace(&args.source);
     let req = parse_request(&args.promotion, ns.as_deref())?;
     let settings = load_settings(args.policy.config.as_deref())?;
-    let rules = load_rules(&args.policy.policies, &settings)?;
+    let evaluator = Evaluator::new();
+    let rules = load_rules(&evaluator, &args.policy.policies, &settings)?;
     for (i, e) in settings.exceptions.iter().enumerate() {
         if rules.get(&e.rule).is_none() {
             return Err(Error::Usage(format!(
@@ -46,7 +47,7 @@ pub(crate) fn evaluate_full(
         }
     }
     let facts = gather_facts(&req, &args.promotion, &args.source, &settings)?;
-    let results = Evaluator::new().evaluate(&rules, &facts, &settings);
+    let results = evaluator.evaluate(&rules, &facts, &settings);
     let fail_on = FailOn {
         warn: args.policy.fail_on.contains(&FailOnArg::Warn),
         stale: args.policy.fail_on.contains(&FailOnArg::Stale),

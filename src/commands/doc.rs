@@ -96,7 +96,11 @@ pub fn doc(args: &DocArgs) -> Result<ExitStatus, Error> {
     } else {
         args.dirs.clone()
     };
-    let rules = super::load_rules(&dirs, &Settings::default())?;
+    let rules = super::load_rules(
+        &crate::policy::Evaluator::new(),
+        &dirs,
+        &Settings::default(),
+    )?;
     let section = render(&rules);
     if !args.check && !args.write {
         report::print_stdout(&section)?;

@@ -25,7 +25,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::facts::{Facts, FACTS_SCHEMA};
 use crate::gather::{self, PromotionRequest};
-use crate::policy::{self, RuleSet};
+use crate::policy::{Evaluator, RuleSet};
 use crate::policy_files;
 use crate::refs::{parse_destination, parse_source, parse_target, ImageRef, TargetRef};
 
@@ -74,16 +74,20 @@ pub(crate) fn load_settings(explicit: Option<&Path>) -> Result<Settings, Error> 
     Ok(settings)
 }
 
-/// Reads and compiles every rule (before any fact is gathered) and checks the configuration
-/// names only rules that exist.
-pub(crate) fn load_rules(dirs: &[PathBuf], settings: &Settings) -> Result<RuleSet, Error> {
+/// Reads and compiles every rule (before any fact is gathered) with the evaluator's engine, so
+/// one engine is built per run, and checks the configuration names only rules that exist.
+pub(crate) fn load_rules(
+    evaluator: &Evaluator,
+    dirs: &[PathBuf],
+    settings: &Settings,
+) -> Result<RuleSet, Error> {
     let dirs = if dirs.is_empty() {
         vec![PathBuf::from("policies")]
     } else {
         dirs.to_vec()
     };
     let sources = policy_files::read_policy_dirs(&dirs)?;
-    let rules = policy::compile(sources)?;
+    let rules = evaluator.compile(sources)?;
     for id in settings.rules.keys() {
         if !rules.rules().iter().any(|r| &r.id == id) {
             let known: Vec<&str> = rules.rules().iter().map(|r| r.id.as_str()).collect();

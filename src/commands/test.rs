@@ -191,8 +191,8 @@ pub fn test(args: &TestArgs) -> Result<ExitStatus, Error> {
     } else {
         args.dirs.clone()
     };
-    let rules = super::load_rules(&dirs, &Settings::default())?;
     let evaluator = Evaluator::new();
+    let rules = super::load_rules(&evaluator, &dirs, &Settings::default())?;
     let mut files = vec![];
     for d in &dirs {
         for path in test_files(d)? {

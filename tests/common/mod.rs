@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 pub const SOURCE: &str = "dev/simple-app:latest";
 pub const DEST: &str = "dev/simple-app:promote";
@@ -17,4 +18,17 @@ pub fn tollgate() -> Command {
         .env_remove("RUST_LOG")
         .env_remove("KUBECONFIG");
     c
+}
+
+/// The ids of the rules with `outcome` in a JSON report, sorted.
+pub fn rules_with(report: &Value, outcome: &str) -> Vec<String> {
+    let mut ids: Vec<String> = report["rules"]
+        .as_array()
+        .expect("rules array")
+        .iter()
+        .filter(|r| r["outcome"] == outcome)
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect();
+    ids.sort();
+    ids
 }

@@ -3,11 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
+use super::common::{tollgate, DEST, NOW, SOURCE};
 use super::support::Emulator;
-use super::{DEST, NOW, SOURCE};
 
 /// An emulator seeded with one example state, and a kubeconfig for it.
 pub struct Live {
@@ -41,14 +40,6 @@ pub fn seed_dir(state: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/seed")
         .join(state)
-}
-
-pub fn tollgate() -> Command {
-    let mut c = Command::cargo_bin("tollgate").expect("binary is built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
-        .env_remove("KUBECONFIG");
-    c
 }
 
 impl Live {
@@ -99,16 +90,4 @@ pub fn snapshot_check(state: &str) -> (i32, Value) {
         .output()
         .expect("runs");
     (out.status.code().expect("exit code"), json(&out))
-}
-
-pub fn rules_with(report: &Value, outcome: &str) -> Vec<String> {
-    let mut ids: Vec<String> = report["rules"]
-        .as_array()
-        .expect("rules array")
-        .iter()
-        .filter(|r| r["outcome"] == outcome)
-        .map(|r| r["id"].as_str().expect("id").to_string())
-        .collect();
-    ids.sort();
-    ids
 }
