@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::plan::RolloutMode;
+use crate::report::OutputFormat;
 
 /// Policy-checked image promotion for OpenShift.
 ///
@@ -128,23 +129,6 @@ pub enum FailOnArg {
     Warn,
     /// A configured exception that matched no denial in this run blocks (keeps the list clean).
     Stale,
-}
-
-/// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Human-readable report (the default on a terminal).
-    Text,
-    /// The `tollgate.report/v1` JSON document (the default when stdout is not a terminal).
-    Json,
-    /// SARIF 2.1.0 (code scanning: GitHub, GitLab, Azure DevOps), findings located in the rule files.
-    Sarif,
-    /// JUnit XML: one testcase per rule (CI test views).
-    Junit,
-    /// GitHub Actions workflow commands (`::error file=…::…`), annotations on the rule files.
-    Github,
-    /// A Markdown summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
-    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod exit;
 pub mod facts;
+pub mod gate;
 pub mod gather;
 pub mod openshift;
 pub mod plan;
@@ -20,6 +21,7 @@ pub mod policy;
 pub mod policy_files;
 pub mod refs;
 pub mod report;
+pub mod rule_tests;
 pub mod verdict;
 
 use cli::{Cli, Command};

@@ -1,8 +1,12 @@
-//! What `promote` will do for an allowed promotion (pure): the retag and, per target, the rollout.
+//! What `promote` does for an allowed promotion and how it ended (pure data): the planned
+//! actions, the execution state after acting, and the digest of the rules that decided.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
+use crate::exit::ExitStatus;
 use crate::facts::{Facts, Target};
+use crate::refs::short_digest as short;
 
 /// How `promote` rolls targets out after the retag (CLI.md `--rollout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -42,8 +46,48 @@ pub struct Action {
     pub detail: String,
 }
 
-fn short(digest: &str) -> &str {
-    digest.get(..19).unwrap_or(digest)
+/// How acting ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum ActState {
+    /// Everything asked for was done (or already so).
+    Done,
+    /// Nothing was changed (a precondition failed, or the retag was refused): exit 2.
+    Aborted { why: String },
+    /// The tag is at the new digest but a rollout or the wait failed: exit 3. `restore_command`
+    /// moves the destination back (`None` when the previous digest is unknown).
+    Partial {
+        why: String,
+        restore_command: Option<String>,
+    },
+}
+
+impl ActState {
+    /// The exit status of CLI.md for a final state.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            ActState::Done => ExitStatus::Allowed,
+            ActState::Aborted { .. } => ExitStatus::Error,
+            ActState::Partial { .. } => ExitStatus::Partial,
+        }
+    }
+}
+
+/// `sha256:<hex>` over `(rule id, source)` pairs, order-independent, so the same rule set
+/// always yields the same digest whichever order the files were read in.
+pub fn rules_digest<'a>(rules: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut sorted: Vec<(&str, &str)> = rules.into_iter().collect();
+    sorted.sort();
+    let mut h = Sha256::new();
+    for (id, source) in sorted {
+        // Length prefixes keep ("ab","c") and ("a","bc") apart.
+        h.update((id.len() as u64).to_be_bytes());
+        h.update(id.as_bytes());
+        h.update((source.len() as u64).to_be_bytes());
+        h.update(source.as_bytes());
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// The steps of an allowed promotion, all `planned` or `skipped` (with why).

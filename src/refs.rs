@@ -298,6 +298,11 @@ pub fn parse_target(input: &str, default_ns: Option<&str>) -> Result<TargetRef, 
     })
 }
 
+/// First 19 characters of a digest (`sha256:` + 12 hex): enough to tell digests apart in a line.
+pub fn short_digest(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

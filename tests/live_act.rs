@@ -382,3 +382,66 @@ async fn servers_without_istag_writes_or_instantiate_get_ocs_fallbacks() {
     );
     assert_eq!(latest_version(&emu), 2);
 }
+
+#[tokio::test]
+async fn the_stream_update_fallback_sends_back_everything_but_the_one_tag() {
+    let (emu, facts) = seeded("c-manual-trigger").await;
+    // Fields the typed ImageStream does not model, and nulls/omissions as the API server
+    // writes them: all must go back exactly as read.
+    emu.modify(support::res::IMAGESTREAMS, "dev", "simple-app", |s| {
+        s["metadata"]["labels"] = json!({ "app": "simple-app", "team": "web" });
+        s["metadata"]["annotations"] =
+            json!({ "openshift.io/image.dockerRepositoryCheck": "2024-03-05T09:00:00Z" });
+        s["metadata"]["uid"] = json!("0b5e6d3c-1f2a-4c8e-9d7b-123456789abc");
+        s["spec"]["lookupPolicy"] = json!({ "local": true });
+        s["spec"]["futureField"] = json!({ "nested": [1, 2, 3] });
+        s["spec"]["tags"].as_array_mut().unwrap().push(json!({
+            "name": "stable", "annotations": null, "generation": 3,
+            "from": { "kind": "DockerImage", "name": "quay.io/acme/simple-app:1.0" },
+            "importPolicy": { "scheduled": true, "importMode": "PreserveOriginal" },
+            "referencePolicy": { "type": "Local" },
+        }));
+    });
+    let before = emu.image_stream("dev", "simple-app").unwrap();
+    let istags = "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags";
+    emu.inject(FaultRule::new("PUT", ISTAG_PUT, Fault::Status(405)).times(1));
+    emu.inject(FaultRule::new("POST", istags, Fault::Status(405)).times(1));
+
+    let (out, _) = act(&emu, &facts, &options(RolloutMode::Never, false)).await;
+    assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
+    let put = writes(&emu)[2].body.clone().unwrap();
+    assert_eq!(
+        writes(&emu)[2].path,
+        "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app"
+    );
+    // What was sent is what was read, but for the destination's spec tag.
+    let without_promote = |mut s: serde_json::Value| {
+        s["spec"]["tags"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|t| t["name"] != "promote");
+        s
+    };
+    assert_eq!(
+        without_promote(put.clone()),
+        without_promote(before.clone())
+    );
+    // And the stored stream keeps every other tag, the lookup and import policies, labels
+    // and annotations.
+    let after = emu.image_stream("dev", "simple-app").unwrap();
+    for pointer in [
+        "/metadata/labels",
+        "/metadata/annotations",
+        "/spec/lookupPolicy",
+        "/spec/futureField",
+    ] {
+        assert_eq!(after.pointer(pointer), before.pointer(pointer), "{pointer}");
+    }
+    let others = |s: &serde_json::Value| without_promote(s.clone())["spec"]["tags"].clone();
+    assert_eq!(others(&after), others(&before));
+    let promote = spec_tags(&emu)
+        .into_iter()
+        .find(|t| t["name"] == "promote")
+        .unwrap();
+    assert_eq!(promote["from"]["name"], format!("simple-app@{NEW}"));
+}

@@ -14,12 +14,10 @@
 //! Every step becomes an [`Action`]; a failure after the tag moved is [`ActState::Partial`] with
 //! the command that restores the previous digest.
 
-mod api;
 mod precheck;
 mod receipt;
 mod retag;
 mod rollout;
-mod stream;
 mod wait;
 
 #[cfg(test)]
@@ -32,14 +30,15 @@ use serde::Serialize;
 use crate::exit::ExitStatus;
 use crate::facts::Facts;
 use crate::plan::{Action, ActionKind, ActionStatus, RolloutMode};
+use crate::refs::short_digest as short;
 
+pub use crate::plan::ActState;
 pub use receipt::{
-    rules_digest, Receipt, ANN_DECISION, ANN_DIGEST, ANN_PROMOTED_AT, ANN_PROMOTED_BY, ANN_REASON,
+    Receipt, ANN_DECISION, ANN_DIGEST, ANN_PROMOTED_AT, ANN_PROMOTED_BY, ANN_REASON,
     ANN_RULES_DIGEST,
 };
 
 use rollout::{Context, Follow};
-use stream::short;
 
 /// How to act (`promote`'s flags) and what to record.
 #[derive(Debug, Clone)]
@@ -69,22 +68,6 @@ impl ActOptions {
     }
 }
 
-/// How acting ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "lowercase")]
-pub enum ActState {
-    /// Everything asked for was done (or already so).
-    Done,
-    /// Nothing was changed (a precondition failed, or the retag was refused): exit 2.
-    Aborted { why: String },
-    /// The tag is at the new digest but a rollout or the wait failed: exit 3. `restore_command`
-    /// moves the destination back (`None` when the previous digest is unknown).
-    Partial {
-        why: String,
-        restore_command: Option<String>,
-    },
-}
-
 /// The steps taken and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActOutcome {
@@ -95,16 +78,7 @@ pub struct ActOutcome {
 impl ActOutcome {
     /// The exit status of CLI.md for this outcome.
     pub fn exit_status(&self) -> ExitStatus {
-        Self::state_exit_status(&self.state)
-    }
-
-    /// The exit status of CLI.md for a final state.
-    pub fn state_exit_status(state: &ActState) -> ExitStatus {
-        match state {
-            ActState::Done => ExitStatus::Allowed,
-            ActState::Aborted { .. } => ExitStatus::Error,
-            ActState::Partial { .. } => ExitStatus::Partial,
-        }
+        self.state.exit_status()
     }
 }
 

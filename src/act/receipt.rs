@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -21,7 +20,7 @@ pub const ANN_REASON: &str = "tollgate.io/reason";
 pub struct Receipt {
     /// `allow` (acting only happens on an allow, but the value is recorded as given).
     pub decision: String,
-    /// `sha256:…` over the rule sources that decided (see [`rules_digest`]).
+    /// `sha256:…` over the rule sources that decided (see [`crate::plan::rules_digest`]).
     pub rules_digest: String,
     /// The identity that ran the gate, when known.
     pub promoted_by: Option<String>,
@@ -66,21 +65,4 @@ impl Receipt {
         }
         out
     }
-}
-
-/// `sha256:<hex>` over `(rule id, source)` pairs, order-independent, so the same rule set
-/// always yields the same digest whichever order the files were read in.
-pub fn rules_digest<'a>(rules: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut sorted: Vec<(&str, &str)> = rules.into_iter().collect();
-    sorted.sort();
-    let mut h = Sha256::new();
-    for (id, source) in sorted {
-        // Length prefixes keep ("ab","c") and ("a","bc") apart.
-        h.update((id.len() as u64).to_be_bytes());
-        h.update(id.as_bytes());
-        h.update((source.len() as u64).to_be_bytes());
-        h.update(source.as_bytes());
-    }
-    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }

@@ -6,13 +6,15 @@
 //! pull spec with a PUT guarded by resourceVersion (§6). A target already running the digest is
 //! skipped, which is what makes a re-run after a partial failure converge.
 
+use kube::Client;
 use serde_json::{json, Value};
 
-use super::api::{self, code, describe, i64_at, str_at};
 use super::precheck::rc_in_progress;
-use super::stream::short;
+use crate::cluster::{api, paths};
 use crate::facts::{Facts, Target};
+use crate::openshift::{Deployment, DeploymentConfig, ReplicationController};
 use crate::plan::{Action, ActionKind, ActionStatus, RolloutMode};
+use crate::refs::short_digest as short;
 
 const DEPLOYMENT_WRITE_ATTEMPTS: u32 = 3;
 
@@ -66,27 +68,6 @@ pub fn triggered_containers(t: &Target) -> Vec<String> {
     names
 }
 
-fn pod_containers(obj: &Value) -> impl Iterator<Item = &Value> {
-    ["containers", "initContainers"]
-        .into_iter()
-        .flat_map(move |list| {
-            obj.pointer(&format!("/spec/template/spec/{list}"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-        })
-}
-
-/// Whether every named container's template image is pinned to `digest` (none named: false).
-pub fn template_runs(obj: &Value, names: &[String], digest: &str) -> bool {
-    let suffix = format!("@{digest}");
-    !names.is_empty()
-        && names.iter().all(|n| {
-            pod_containers(obj)
-                .any(|c| c["name"] == n.as_str() && str_at(c, "/image").ends_with(&suffix))
-        })
-}
-
 fn follow_for(t: &Target, pre_version: Option<i64>) -> Follow {
     if t.kind == "DeploymentConfig" {
         Follow::Dc {
@@ -98,7 +79,7 @@ fn follow_for(t: &Target, pre_version: Option<i64>) -> Follow {
 }
 
 pub async fn rollout(
-    client: &kube::Client,
+    client: &Client,
     facts: &Facts,
     t: &Target,
     pre_version: Option<i64>,
@@ -121,15 +102,19 @@ pub async fn rollout(
     }
 }
 
-async fn dc(client: &kube::Client, facts: &Facts, t: &Target, pre: i64, cx: Context<'_>) -> Rolled {
+async fn dc(client: &Client, facts: &Facts, t: &Target, pre: i64, cx: Context<'_>) -> Rolled {
     let digest = &facts.promotion.digest;
-    let path = api::dc_path(&t.namespace, &t.name);
+    let path = paths::deployment_config(&t.namespace, &t.name);
     let fail = |detail: String| rolled(t, ActionStatus::Failed, detail, None);
-    let obj = match api::get(client, &path).await {
+    let obj: DeploymentConfig = match api::get(client, &path).await {
         Ok(o) => o,
-        Err(e) => return fail(format!("could not read it: {}", describe(&e))),
+        Err(e) => return fail(format!("could not read it: {}", e.brief())),
     };
-    let latest = i64_at(&obj, "/status/latestVersion").unwrap_or(0);
+    let latest = obj
+        .status
+        .as_ref()
+        .and_then(|s| s.latest_version)
+        .unwrap_or(0);
     if cx.moved && t.will_roll_out_automatically && (cx.mode == RolloutMode::Auto || latest > pre) {
         // Instantiating as well would start a second rollout of the same image.
         let detail = if latest > pre {
@@ -146,17 +131,22 @@ async fn dc(client: &kube::Client, facts: &Facts, t: &Target, pre: i64, cx: Cont
     }
     let rc = if latest > 0 {
         let rc_name = format!("{}-{latest}", t.name);
-        match api::get_opt(client, &api::rc_path(&t.namespace, &rc_name)).await {
+        let rc_path = paths::replication_controller(&t.namespace, &rc_name);
+        match api::get_opt::<ReplicationController>(client, &rc_path).await {
             Ok(rc) => rc,
-            Err(e) => return fail(format!("could not read {rc_name}: {}", describe(&e))),
+            Err(e) => return fail(format!("could not read {rc_name}: {}", e.brief())),
         }
     } else {
         None
     };
-    let complete = rc.as_ref().is_some_and(|rc| {
-        str_at(rc, "/metadata/annotations/openshift.io~1deployment.phase") == "Complete"
-    });
-    if complete && template_runs(&obj, &triggered_containers(t), digest) {
+    let complete = rc.as_ref().is_some_and(|rc| rc.phase() == Some("Complete"));
+    if complete
+        && obj
+            .spec
+            .template
+            .spec
+            .runs(&triggered_containers(t), digest)
+    {
         return rolled(
             t,
             ActionStatus::Skipped,
@@ -164,7 +154,7 @@ async fn dc(client: &kube::Client, facts: &Facts, t: &Target, pre: i64, cx: Cont
             None,
         );
     }
-    if obj.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+    if obj.spec.paused == Some(true) {
         return fail("is paused: unpause it to request a new deployment".into());
     }
     if rc.as_ref().is_some_and(rc_in_progress) {
@@ -174,30 +164,31 @@ async fn dc(client: &kube::Client, facts: &Facts, t: &Target, pre: i64, cx: Cont
         "kind": "DeploymentRequest", "apiVersion": "apps.openshift.io/v1",
         "name": t.name, "latest": true, "force": true,
     });
-    let answer = match api::call(
-        client,
-        "POST",
-        &format!("{path}/instantiate"),
-        Some(&request),
-    )
-    .await
-    {
+    let instantiate = paths::deployment_config_instantiate(&t.namespace, &t.name);
+    let answer = match api::post(client, &instantiate, &request).await {
         Ok(v) => Ok(v),
         // Servers without the instantiate subresource: oc's fallback, latestVersion + 1.
-        Err(e) if matches!(code(&e), Some(404 | 403)) => {
-            tracing::info!(target = %t.display_ref(), "act: instantiate refused ({}); bumping latestVersion", describe(&e));
+        Err(e) if matches!(e.code(), Some(404 | 403)) => {
+            tracing::info!(target = %t.display_ref(), "act: instantiate refused ({}); bumping latestVersion", e.brief());
             let mut bumped = obj.clone();
-            bumped["status"]["latestVersion"] = json!(latest + 1);
-            api::call(client, "PUT", &path, Some(&bumped)).await
+            bumped
+                .status
+                .get_or_insert_with(Default::default)
+                .latest_version = Some(latest + 1);
+            api::put(client, &path, &bumped).await
         }
         Err(e) => Err(e),
     };
     match answer {
-        Ok(v) if v["kind"] == "Status" => {
-            fail(format!("not instantiated: {}", str_at(&v, "/message")))
-        }
+        Ok(v) if v["kind"] == "Status" => fail(format!(
+            "not instantiated: {}",
+            v["message"].as_str().unwrap_or("")
+        )),
         Ok(v) => {
-            let now = i64_at(&v, "/status/latestVersion").unwrap_or(latest + 1);
+            let now = v
+                .pointer("/status/latestVersion")
+                .and_then(Value::as_i64)
+                .unwrap_or(latest + 1);
             let note = if triggered_containers(t).is_empty() {
                 "; note: no trigger follows the destination tag, so the image does not change"
             } else {
@@ -211,11 +202,11 @@ async fn dc(client: &kube::Client, facts: &Facts, t: &Target, pre: i64, cx: Cont
                 Some(Follow::Dc { after: now - 1 }),
             )
         }
-        Err(e) => fail(format!("instantiate failed: {}", describe(&e))),
+        Err(e) => fail(format!("instantiate failed: {}", e.brief())),
     }
 }
 
-async fn deployment(client: &kube::Client, facts: &Facts, t: &Target, cx: Context<'_>) -> Rolled {
+async fn deployment(client: &Client, facts: &Facts, t: &Target, cx: Context<'_>) -> Rolled {
     let digest = &facts.promotion.digest;
     let names = triggered_containers(t);
     if names.is_empty() {
@@ -230,13 +221,13 @@ async fn deployment(client: &kube::Client, facts: &Facts, t: &Target, cx: Contex
     let Some(pull) = cx.pull_spec else {
         return fail("the destination tag has no pull spec to set".into());
     };
-    let path = api::deployment_path(&t.namespace, &t.name);
+    let path = paths::deployment(&t.namespace, &t.name);
     for attempt in 1..=DEPLOYMENT_WRITE_ATTEMPTS {
-        let mut obj = match api::get(client, &path).await {
+        let mut obj: Deployment = match api::get(client, &path).await {
             Ok(o) => o,
-            Err(e) => return fail(format!("could not read it: {}", describe(&e))),
+            Err(e) => return fail(format!("could not read it: {}", e.brief())),
         };
-        if template_runs(&obj, &names, digest) && deployment_settled(&obj) {
+        if obj.spec.template.spec.runs(&names, digest) && obj.settled() {
             return rolled(
                 t,
                 ActionStatus::Skipped,
@@ -244,56 +235,25 @@ async fn deployment(client: &kube::Client, facts: &Facts, t: &Target, cx: Contex
                 None,
             );
         }
-        if obj.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+        if obj.spec.paused == Some(true) {
             return fail("is paused (spec.paused): resume it to roll out".into());
         }
-        set_images(&mut obj, &names, pull);
+        obj.spec.template.spec.set_images(&names, pull);
         // The object as read carries its resourceVersion: the PUT fails rather than overwrite
         // a concurrent change.
-        match api::call(client, "PUT", &path, Some(&obj)).await {
+        match api::put(client, &path, &obj).await {
             Ok(_) => {
                 let detail = format!("set image of container {} to {}", names.join(", "), pull);
                 return rolled(t, ActionStatus::Done, detail, Some(Follow::Deployment));
             }
-            Err(e) if code(&e) == Some(409) && attempt < DEPLOYMENT_WRITE_ATTEMPTS => {
+            Err(e) if e.code() == Some(409) && attempt < DEPLOYMENT_WRITE_ATTEMPTS => {
                 tracing::info!(target = %t.display_ref(), attempt, "act: deployment changed under us; re-reading");
             }
-            Err(e) => return fail(format!("updating the image failed: {}", describe(&e))),
+            Err(e) => return fail(format!("updating the image failed: {}", e.brief())),
         }
     }
     fail(format!(
         "gave up after {DEPLOYMENT_WRITE_ATTEMPTS} conflicting writes (runs {} still?)",
         short(digest)
     ))
-}
-
-fn set_images(obj: &mut Value, names: &[String], image: &str) {
-    for list in ["containers", "initContainers"] {
-        if let Some(cs) = obj
-            .pointer_mut(&format!("/spec/template/spec/{list}"))
-            .and_then(Value::as_array_mut)
-        {
-            for c in cs
-                .iter_mut()
-                .filter(|c| names.iter().any(|n| c["name"] == n.as_str()))
-            {
-                c["image"] = json!(image);
-            }
-        }
-    }
-}
-
-/// The Deployment controller has seen the current spec and did not give up on it.
-pub fn deployment_settled(obj: &Value) -> bool {
-    let generation = i64_at(obj, "/metadata/generation").unwrap_or(0);
-    let observed = i64_at(obj, "/status/observedGeneration").unwrap_or(-1);
-    observed >= generation && progressing_reason(obj) != "ProgressDeadlineExceeded"
-}
-
-/// The reason of the `Progressing` condition ("" when absent).
-pub fn progressing_reason(obj: &Value) -> &str {
-    obj.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
-        .map_or("", |c| str_at(c, "/reason"))
 }

@@ -2,12 +2,17 @@
 
 use serde_json::json;
 
-use super::receipt::{rules_digest, Receipt};
+use super::receipt::Receipt;
 use super::retag::{istag_body, tag_reference};
-use super::rollout::template_runs;
 use super::wait::{dc_poll, deployment_poll, Poll};
 use super::*;
 use crate::facts::sample_facts;
+use crate::openshift::{Deployment, DeploymentConfig, ReplicationController, TagReference};
+use crate::plan::rules_digest;
+
+fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).unwrap()
+}
 
 fn receipt() -> Receipt {
     Receipt {
@@ -24,6 +29,7 @@ fn the_istag_body_is_oc_tags_pinned_to_the_digest_with_the_receipt() {
     let f = sample_facts();
     let existing = json!({ "name": "promote", "annotations": { "team": "web", ANN_DECISION: "old" },
         "referencePolicy": { "type": "Local" } });
+    let existing: TagReference = typed(existing);
     let tagref = tag_reference(&f, Some(&existing), &receipt());
     let body = istag_body(&f, &tagref, Some("42"));
     let d = &f.promotion.destination;
@@ -100,17 +106,17 @@ fn dc(
     reason: &str,
     message: &str,
     image: &str,
-) -> serde_json::Value {
-    json!({
+) -> DeploymentConfig {
+    typed(json!({
         "metadata": { "name": "app", "generation": gen },
         "spec": { "template": { "spec": { "containers": [{ "name": "app", "image": image }] } } },
         "status": { "latestVersion": latest, "observedGeneration": observed,
             "conditions": [{ "type": "Progressing", "reason": reason, "message": message }] },
-    })
+    }))
 }
 
-fn rc(phase: &str) -> serde_json::Value {
-    json!({ "metadata": { "annotations": { "openshift.io/deployment.phase": phase } } })
+fn rc(phase: &str) -> ReplicationController {
+    typed(json!({ "metadata": { "annotations": { "openshift.io/deployment.phase": phase } } }))
 }
 
 #[test]
@@ -121,7 +127,7 @@ fn dc_rollout_status_follows_oc_rollout_status() {
     let done = "replication controller \"app-2\" successfully rolled out";
     let old_done = "replication controller \"app-1\" successfully rolled out";
     let poll =
-        |dc: &serde_json::Value, rc: Option<&serde_json::Value>| dc_poll(dc, rc, 1, &names, d);
+        |dc: &DeploymentConfig, rc: Option<&ReplicationController>| dc_poll(dc, rc, 1, &names, d);
     assert!(matches!(
         poll(
             &dc(1, 3, 3, "NewReplicationControllerAvailable", old_done, img),
@@ -188,13 +194,13 @@ fn dc_rollout_status_follows_oc_rollout_status() {
 #[test]
 fn deployment_status_needs_the_image_and_the_controller() {
     let names = vec!["web".to_string()];
-    let dep = |image: &str, gen: i64, observed: i64, reason: &str| {
-        json!({
+    let dep = |image: &str, gen: i64, observed: i64, reason: &str| -> Deployment {
+        typed(json!({
             "metadata": { "generation": gen },
             "spec": { "replicas": 2, "template": { "spec": { "containers": [{ "name": "web", "image": image }] } } },
             "status": { "observedGeneration": observed, "updatedReplicas": 2, "availableReplicas": 2,
                 "conditions": [{ "type": "Progressing", "reason": reason }] },
-        })
+        }))
     };
     let d = "sha256:abc";
     assert!(matches!(
@@ -221,9 +227,17 @@ fn deployment_status_needs_the_image_and_the_controller() {
         ),
         Poll::Failed(_)
     ));
-    assert!(template_runs(&dep("x@sha256:abc", 1, 1, ""), &names, d));
+    assert!(dep("x@sha256:abc", 1, 1, "")
+        .spec
+        .template
+        .spec
+        .runs(&names, d));
     assert!(
-        !template_runs(&dep("x@sha256:abc", 1, 1, ""), &[], d),
+        !dep("x@sha256:abc", 1, 1, "")
+            .spec
+            .template
+            .spec
+            .runs(&[], d),
         "no triggered container: unknown"
     );
 }

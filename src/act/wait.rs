@@ -5,14 +5,15 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use kube::Client;
 use tokio::time::Instant;
 
-use super::api::{self, describe, i64_at, str_at};
-use super::rollout::{progressing_reason, template_runs, triggered_containers, Follow};
-use super::stream::short;
+use super::rollout::{triggered_containers, Follow};
+use crate::cluster::{api, paths, ClusterError};
 use crate::facts::{Facts, Target};
+use crate::openshift::{Deployment, DeploymentConfig, ReplicationController};
 use crate::plan::{Action, ActionKind, ActionStatus};
+use crate::refs::short_digest as short;
 
 /// Consecutive failed polls tolerated before giving up on a target.
 const MAX_POLL_ERRORS: u32 = 5;
@@ -25,42 +26,29 @@ pub enum Poll {
     Failed(String),
 }
 
-fn condition<'a>(obj: &'a Value, kind: &str) -> Option<&'a Value> {
-    obj.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .and_then(|cs| cs.iter().find(|c| c["type"] == kind))
-}
-
-fn images(obj: &Value, names: &[String]) -> String {
-    let spec = obj.pointer("/spec/template/spec");
-    let found: Vec<&str> = ["containers", "initContainers"]
-        .iter()
-        .filter_map(|l| spec.and_then(|s| s[*l].as_array()))
-        .flatten()
-        .filter(|c| names.iter().any(|n| c["name"] == n.as_str()))
-        .map(|c| str_at(c, "/image"))
-        .collect();
-    found.join(", ")
-}
-
 /// A DeploymentConfig rollout newer than `after` (`oc rollout status` semantics, §2.2), with the
 /// phase of its RC `<name>-<latestVersion>` as the more precise signal when it exists.
-pub fn dc_poll(dc: &Value, rc: Option<&Value>, after: i64, names: &[String], digest: &str) -> Poll {
-    let latest = i64_at(dc, "/status/latestVersion").unwrap_or(0);
+pub fn dc_poll(
+    dc: &DeploymentConfig,
+    rc: Option<&ReplicationController>,
+    after: i64,
+    names: &[String],
+    digest: &str,
+) -> Poll {
+    let status = dc.status.clone().unwrap_or_default();
+    let latest = status.latest_version.unwrap_or(0);
     if latest <= after {
         return Poll::Pending("waiting for a new rollout to start".into());
     }
-    let generation = i64_at(dc, "/metadata/generation").unwrap_or(0);
-    if i64_at(dc, "/status/observedGeneration").unwrap_or(-1) < generation {
+    let generation = dc.metadata.generation.unwrap_or(0);
+    if status.observed_generation.unwrap_or(-1) < generation {
         return Poll::Pending(format!("rollout #{latest}: waiting for the controller"));
     }
-    let rc_name = format!("{}-{latest}", str_at(dc, "/metadata/name"));
-    let progressing = condition(dc, "Progressing");
-    let reason = progressing.map_or("", |c| str_at(c, "/reason"));
-    let message = progressing.map_or("", |c| str_at(c, "/message"));
-    let phase = rc.map_or("", |rc| {
-        str_at(rc, "/metadata/annotations/openshift.io~1deployment.phase")
-    });
+    let rc_name = format!("{}-{latest}", dc.metadata.name);
+    let progressing = dc.condition("Progressing");
+    let reason = progressing.and_then(|c| c.reason.as_deref()).unwrap_or("");
+    let message = progressing.and_then(|c| c.message.as_deref()).unwrap_or("");
+    let phase = rc.and_then(ReplicationController::phase).unwrap_or("");
     if matches!(reason, "ProgressDeadlineExceeded" | "RolloutCancelled") || phase == "Failed" {
         let why = if !matches!(reason, "ProgressDeadlineExceeded" | "RolloutCancelled") {
             format!("{rc_name} phase Failed")
@@ -74,10 +62,11 @@ pub fn dc_poll(dc: &Value, rc: Option<&Value>, after: i64, names: &[String], dig
     let by_condition = reason == "NewReplicationControllerAvailable"
         && message.contains(&format!("\"{rc_name}\""));
     if phase == "Complete" || by_condition {
-        if !names.is_empty() && !template_runs(dc, names, digest) {
+        let pod = &dc.spec.template.spec;
+        if !names.is_empty() && !pod.runs(names, digest) {
             return Poll::Failed(format!(
                 "rollout #{latest} completed, but it runs {} instead of {}",
-                images(dc, names),
+                pod.images_of(names),
                 short(digest)
             ));
         }
@@ -88,24 +77,29 @@ pub fn dc_poll(dc: &Value, rc: Option<&Value>, after: i64, names: &[String], dig
 }
 
 /// A Deployment: the template runs the digest and the controller has rolled it out.
-pub fn deployment_poll(dep: &Value, names: &[String], digest: &str) -> Poll {
-    if !template_runs(dep, names, digest) {
+pub fn deployment_poll(dep: &Deployment, names: &[String], digest: &str) -> Poll {
+    if !dep.spec.template.spec.runs(names, digest) {
         return Poll::Pending("waiting for the image trigger to set the new image".into());
     }
-    let generation = i64_at(dep, "/metadata/generation").unwrap_or(0);
-    if i64_at(dep, "/status/observedGeneration").unwrap_or(-1) < generation {
+    let status = dep.status.clone().unwrap_or_default();
+    let generation = dep.metadata.generation.unwrap_or(0);
+    if status.observed_generation.unwrap_or(-1) < generation {
         return Poll::Pending("waiting for the controller".into());
     }
-    if progressing_reason(dep) == "ProgressDeadlineExceeded" {
-        let message = condition(dep, "Progressing").map_or("", |c| str_at(c, "/message"));
+    if dep.progressing_reason() == "ProgressDeadlineExceeded" {
+        let message = dep
+            .condition("Progressing")
+            .and_then(|c| c.message.as_deref())
+            .unwrap_or("");
         return Poll::Failed(format!(
             "rollout failed: ProgressDeadlineExceeded: {message}"
         ));
     }
-    let want = i64_at(dep, "/spec/replicas").unwrap_or(1);
-    let updated = i64_at(dep, "/status/updatedReplicas").unwrap_or(0);
-    let available = i64_at(dep, "/status/availableReplicas").unwrap_or(0);
-    if progressing_reason(dep) == "NewReplicaSetAvailable" || (updated >= want && available >= want)
+    let want = dep.spec.replicas.unwrap_or(1);
+    let updated = status.updated_replicas.unwrap_or(0);
+    let available = status.available_replicas.unwrap_or(0);
+    if dep.progressing_reason() == "NewReplicaSetAvailable"
+        || (updated >= want && available >= want)
     {
         return Poll::Done(format!("rolled out; runs {digest}"));
     }
@@ -113,35 +107,42 @@ pub fn deployment_poll(dep: &Value, names: &[String], digest: &str) -> Poll {
 }
 
 async fn poll_once(
-    client: &kube::Client,
+    client: &Client,
     t: &Target,
     follow: Follow,
     names: &[String],
     digest: &str,
-) -> Result<Poll, kube::Error> {
+) -> Result<Poll, ClusterError> {
     match follow {
         Follow::Dc { after } => {
-            let dc = api::get(client, &api::dc_path(&t.namespace, &t.name)).await?;
-            let latest = i64_at(&dc, "/status/latestVersion").unwrap_or(0);
-            let rc = if latest > after {
+            let path = paths::deployment_config(&t.namespace, &t.name);
+            let dc: DeploymentConfig = api::get(client, &path).await?;
+            let latest = dc
+                .status
+                .as_ref()
+                .and_then(|s| s.latest_version)
+                .unwrap_or(0);
+            let rc: Option<ReplicationController> = if latest > after {
                 let rc_name = format!("{}-{latest}", t.name);
-                api::get_opt(client, &api::rc_path(&t.namespace, &rc_name)).await?
+                api::get_opt(
+                    client,
+                    &paths::replication_controller(&t.namespace, &rc_name),
+                )
+                .await?
             } else {
                 None
             };
-            let failed = rc.as_ref().is_some_and(|rc| {
-                str_at(rc, "/metadata/annotations/openshift.io~1deployment.phase") == "Failed"
-            });
-            if failed {
+            if rc.as_ref().and_then(ReplicationController::phase) == Some("Failed") {
                 // The deployer marks the RC first and the DC condition (which says why) after:
                 // read the DC again so the reason is not the stale "progressing".
-                let dc = api::get(client, &api::dc_path(&t.namespace, &t.name)).await?;
+                let dc: DeploymentConfig = api::get(client, &path).await?;
                 return Ok(dc_poll(&dc, rc.as_ref(), after, names, digest));
             }
             Ok(dc_poll(&dc, rc.as_ref(), after, names, digest))
         }
         Follow::Deployment => {
-            let dep = api::get(client, &api::deployment_path(&t.namespace, &t.name)).await?;
+            let path = paths::deployment(&t.namespace, &t.name);
+            let dep: Deployment = api::get(client, &path).await?;
             Ok(deployment_poll(&dep, names, digest))
         }
     }
@@ -149,7 +150,7 @@ async fn poll_once(
 
 /// Follows one target until done, failed, or `deadline`; `progress` gets a line per change.
 pub async fn wait_for(
-    client: &kube::Client,
+    client: &Client,
     facts: &Facts,
     t: &Target,
     follow: Follow,
@@ -187,10 +188,9 @@ pub async fn wait_for(
             }
             Err(e) => {
                 errors += 1;
-                tracing::warn!(target = %target, errors, "act: poll failed: {}", describe(&e));
+                tracing::warn!(target = %target, errors, "act: poll failed: {}", e.brief());
                 if errors >= MAX_POLL_ERRORS {
-                    let detail =
-                        format!("lost contact after {errors} failed polls: {}", describe(&e));
+                    let detail = format!("lost contact after {errors} failed polls: {}", e.brief());
                     return finish(ActionStatus::Failed, detail);
                 }
             }

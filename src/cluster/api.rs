@@ -1,71 +1,20 @@
-//! Raw reads and reviews against the API: paths, and answers sorted into found / absent / refused.
+//! The one request layer: every read and write of the gate goes through [`call`], answers are
+//! decoded into the crate's slim `openshift` types, and every failure is a [`ClusterError`]
+//! naming the request.
 //!
-//! The OpenShift kinds are the crate's own slim serde types, so requests go through
-//! `Client::request_text` with explicit paths rather than typed `Api`s.
+//! The OpenShift kinds are the crate's own serde types, so requests go through
+//! `Client::request_text` with explicit paths ([`super::paths`]) rather than typed `Api`s.
 
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::Method;
 use kube::Client;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ClusterError;
 
-pub const SELF_SUBJECT_REVIEWS: &str = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
-pub const USER_SELF: &str = "/apis/user.openshift.io/v1/users/~";
-pub const SUBJECT_ACCESS_REVIEWS: &str = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
-pub const SELF_SUBJECT_ACCESS_REVIEWS: &str =
-    "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
-pub const ALL_DEPLOYMENT_CONFIGS: &str = "/apis/apps.openshift.io/v1/deploymentconfigs";
-pub const ALL_DEPLOYMENTS: &str = "/apis/apps/v1/deployments";
-pub const CLUSTER_ROLE_BINDINGS: &str = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
-
-const IMAGE: &str = "/apis/image.openshift.io/v1/namespaces";
-const APPS_OS: &str = "/apis/apps.openshift.io/v1/namespaces";
-const APPS: &str = "/apis/apps/v1/namespaces";
-const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";
-
-pub fn image_stream(ns: &str, name: &str) -> String {
-    format!("{IMAGE}/{ns}/imagestreams/{name}")
-}
-/// `name` is `stream:tag`.
-pub fn image_stream_tag(ns: &str, name: &str) -> String {
-    format!("{IMAGE}/{ns}/imagestreamtags/{name}")
-}
-/// `name` is `stream@sha256:…`.
-pub fn image_stream_image(ns: &str, name: &str) -> String {
-    format!("{IMAGE}/{ns}/imagestreamimages/{name}")
-}
-pub fn deployment_config(ns: &str, name: &str) -> String {
-    format!("{APPS_OS}/{ns}/deploymentconfigs/{name}")
-}
-pub fn deployment_configs_in(ns: &str) -> String {
-    format!("{APPS_OS}/{ns}/deploymentconfigs")
-}
-pub fn deployment(ns: &str, name: &str) -> String {
-    format!("{APPS}/{ns}/deployments/{name}")
-}
-pub fn deployments_in(ns: &str) -> String {
-    format!("{APPS}/{ns}/deployments")
-}
-pub fn replication_controller(ns: &str, name: &str) -> String {
-    format!("/api/v1/namespaces/{ns}/replicationcontrollers/{name}")
-}
-pub fn role_bindings_in(ns: &str) -> String {
-    format!("{RBAC}/namespaces/{ns}/rolebindings")
-}
-pub fn role(ns: &str, name: &str) -> String {
-    format!("{RBAC}/namespaces/{ns}/roles/{name}")
-}
-pub fn cluster_role(name: &str) -> String {
-    format!("{RBAC}/clusterroles/{name}")
-}
-pub fn local_subject_access_reviews(ns: &str) -> String {
-    format!("/apis/authorization.k8s.io/v1/namespaces/{ns}/localsubjectaccessreviews")
-}
-
-/// The answer to one request.
+/// The answer to one read, sorted: found, absent, or refused.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Read<T> {
     Found(T),
@@ -106,13 +55,14 @@ fn chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// Sends one request and sorts the answer; `Err` only for what makes the gate unable to decide.
-pub async fn send(
+/// Sends one request; any answer other than 2xx is an error carrying its HTTP code
+/// ([`ClusterError::code`]), so callers decide what a 404, 403 or 409 means to them.
+pub async fn call(
     client: &Client,
     method: Method,
     path: &str,
     body: Option<&Value>,
-) -> Result<Read<Value>, ClusterError> {
+) -> Result<Value, ClusterError> {
     let bytes = match body {
         Some(b) => serde_json::to_vec(b).map_err(|e| ClusterError::Internal(e.to_string()))?,
         None => Vec::new(),
@@ -130,22 +80,21 @@ pub async fn send(
     tracing::debug!(%method, path, "request");
     let text = match client.request_text(request).await {
         Ok(text) => text,
-        Err(kube::Error::Api(s)) if s.code == 404 || (s.code == 0 && s.is_not_found()) => {
-            tracing::debug!(%method, path, "404 not found");
-            return Ok(Read::NotFound);
-        }
-        Err(kube::Error::Api(s)) if s.code == 403 || (s.code == 0 && s.is_forbidden()) => {
-            tracing::info!(%method, path, message = %s.message, "403 forbidden");
-            return Ok(Read::Forbidden(s.message.clone()));
-        }
         Err(kube::Error::Api(s)) => {
+            // Some servers send a Status with no code; its reason still says what happened.
+            let code = match s.code {
+                0 if s.is_not_found() => 404,
+                0 if s.is_forbidden() => 403,
+                c => c,
+            };
+            tracing::debug!(%method, path, code, "error answer");
             return Err(ClusterError::Api {
                 method: method.to_string(),
                 path: path.into(),
-                code: s.code,
+                code,
                 reason: s.reason.clone(),
                 message: s.message.clone(),
-            })
+            });
         }
         Err(e) => {
             return Err(ClusterError::Transport {
@@ -155,13 +104,32 @@ pub async fn send(
             })
         }
     };
-    serde_json::from_str(&text)
-        .map(Read::Found)
-        .map_err(|e| ClusterError::Decode {
-            method: method.to_string(),
-            path: path.into(),
-            reason: e.to_string(),
-        })
+    serde_json::from_str(&text).map_err(|e| ClusterError::Decode {
+        method: method.to_string(),
+        path: path.into(),
+        reason: e.to_string(),
+    })
+}
+
+/// [`call`] for reads whose refusal or absence the facts can do without: 404 and 403 become
+/// [`Read`] values; every other failure stays an error.
+pub async fn send(
+    client: &Client,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Read<Value>, ClusterError> {
+    match call(client, method, path, body).await {
+        Ok(v) => Ok(Read::Found(v)),
+        Err(ClusterError::Api { code: 404, .. }) => Ok(Read::NotFound),
+        Err(ClusterError::Api {
+            code: 403, message, ..
+        }) => {
+            tracing::info!(path, message = %message, "403 forbidden");
+            Ok(Read::Forbidden(message))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Decodes a JSON answer into one of the crate's types, naming the request on failure.
@@ -178,7 +146,12 @@ pub fn decode_items<T: DeserializeOwned>(path: &str, v: Value) -> Result<Vec<T>,
     Ok(decode::<List<T>>(path, v)?.items.unwrap_or_default())
 }
 
-pub async fn get<T: DeserializeOwned>(
+fn encode<B: Serialize>(path: &str, body: &B) -> Result<Value, ClusterError> {
+    serde_json::to_value(body).map_err(|e| ClusterError::Internal(format!("{path}: {e}")))
+}
+
+/// A read sorted into found / absent / refused.
+pub async fn read<T: DeserializeOwned>(
     client: &Client,
     path: &str,
 ) -> Result<Read<T>, ClusterError> {
@@ -189,6 +162,7 @@ pub async fn get<T: DeserializeOwned>(
     }
 }
 
+/// A create whose refusal the facts can do without (access reviews, who-am-I).
 pub async fn create<T: DeserializeOwned>(
     client: &Client,
     path: &str,
@@ -199,4 +173,39 @@ pub async fn create<T: DeserializeOwned>(
         Read::NotFound => Ok(Read::NotFound),
         Read::Forbidden(m) => Ok(Read::Forbidden(m)),
     }
+}
+
+/// GET that must succeed.
+pub async fn get<T: DeserializeOwned>(client: &Client, path: &str) -> Result<T, ClusterError> {
+    decode(path, call(client, Method::GET, path, None).await?)
+}
+
+/// GET that reads 404 as "absent"; every other failure is an error.
+pub async fn get_opt<T: DeserializeOwned>(
+    client: &Client,
+    path: &str,
+) -> Result<Option<T>, ClusterError> {
+    match call(client, Method::GET, path, None).await {
+        Ok(v) => decode(path, v).map(Some),
+        Err(e) if e.code() == Some(404) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// PUT (replace) an object; a `metadata.resourceVersion` in the body makes it conditional.
+pub async fn put<B: Serialize>(
+    client: &Client,
+    path: &str,
+    body: &B,
+) -> Result<Value, ClusterError> {
+    call(client, Method::PUT, path, Some(&encode(path, body)?)).await
+}
+
+/// POST (create, or a subresource such as `instantiate`).
+pub async fn post<B: Serialize>(
+    client: &Client,
+    path: &str,
+    body: &B,
+) -> Result<Value, ClusterError> {
+    call(client, Method::POST, path, Some(&encode(path, body)?)).await
 }

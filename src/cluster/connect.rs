@@ -12,6 +12,7 @@ use kube::{Client, Config};
 use serde_json::{json, Value};
 
 use super::api::{self, Read};
+use super::paths;
 use super::ClusterError;
 
 /// Where to connect, from `--kubeconfig`, `--context` and `-n`.
@@ -183,14 +184,14 @@ pub(crate) async fn identify_client(client: &Client) -> Result<Option<String>, C
 /// `None` when neither is served or allowed.
 async fn whoami(client: &Client) -> Result<Option<String>, ClusterError> {
     let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
-    let review: Read<Value> = api::create(client, api::SELF_SUBJECT_REVIEWS, &body).await?;
+    let review: Read<Value> = api::create(client, paths::SELF_SUBJECT_REVIEWS, &body).await?;
     if let Read::Found(v) = review {
         return Ok(v["status"]["userInfo"]["username"]
             .as_str()
             .filter(|s| !s.is_empty())
             .map(str::to_string));
     }
-    let user: Read<Value> = api::get(client, api::USER_SELF).await?;
+    let user: Read<Value> = api::read(client, paths::USER_SELF).await?;
     Ok(match user {
         Read::Found(v) => v["metadata"]["name"]
             .as_str()

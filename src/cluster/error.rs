@@ -14,7 +14,8 @@ pub enum ClusterError {
     NoConfig(String),
     #[error("cannot set up the cluster client: {0}")]
     Client(String),
-    /// The server answered with an error status other than 403/404 (500, 401, 422…).
+    /// The server answered with an error status (for reads: other than 403/404, which
+    /// [`super::api::send`] sorts into unknown / absent).
     #[error("{method} {path}: the cluster answered {code} {reason}: {message}")]
     Api {
         method: String,
@@ -65,13 +66,30 @@ impl From<GatherError> for ClusterError {
     }
 }
 
-impl From<ClusterError> for crate::error::Error {
-    fn from(e: ClusterError) -> Self {
-        match e {
-            ClusterError::Gather(g) => crate::error::Error::Gather(g),
-            // The crate error has no cluster variant yet; the message is the whole story and
-            // every `Error` exits 2, which is what "the cluster could not be read" means.
-            other => crate::error::Error::Usage(other.to_string()),
+impl ClusterError {
+    /// The HTTP status of an error answer (`None`: no answer, or not an HTTP failure).
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            ClusterError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// A short description for an action's detail: the status and the server's message, or
+    /// why there was no answer (the request is named by the action itself).
+    pub fn brief(&self) -> String {
+        match self {
+            ClusterError::Api {
+                code,
+                reason,
+                message,
+                ..
+            } => {
+                let reason = if reason.is_empty() { "error" } else { reason };
+                format!("{code} {reason}: {message}")
+            }
+            ClusterError::Transport { reason, .. } => format!("connection error: {reason}"),
+            other => other.to_string(),
         }
     }
 }

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use super::api;
 use super::apply::Gathering;
 use super::connect::Connection;
+use super::paths;
 use super::reviews;
 use super::waves::{run_wave, Call, Want};
 use super::ClusterError;
@@ -94,44 +94,44 @@ fn first_wave(req: &PromotionRequest) -> Vec<Call> {
     let (src, dst) = (&req.source, &req.destination);
     let mut calls = vec![Call::get(
         Want::SourceStream,
-        api::image_stream(&src.namespace, &src.stream),
+        paths::image_stream(&src.namespace, &src.stream),
     )];
     calls.push(match &src.selector {
         Selector::Tag(tag) => Call::get(
             Want::SourceImage,
-            api::image_stream_tag(&src.namespace, &format!("{}:{tag}", src.stream)),
+            paths::image_stream_tag(&src.namespace, &format!("{}:{tag}", src.stream)),
         ),
         Selector::Digest(d) => Call::get(
             Want::SourceImage,
-            api::image_stream_image(&src.namespace, &format!("{}@{d}", src.stream)),
+            paths::image_stream_image(&src.namespace, &format!("{}@{d}", src.stream)),
         ),
     });
     if (&dst.namespace, &dst.stream) != (&src.namespace, &src.stream) {
         calls.push(Call::get(
             Want::DestStream,
-            api::image_stream(&dst.namespace, &dst.stream),
+            paths::image_stream(&dst.namespace, &dst.stream),
         ));
     }
     if let Some(tag) = dst.tag() {
         calls.push(Call::get(
             Want::DestTag,
-            api::image_stream_tag(&dst.namespace, &format!("{}:{tag}", dst.stream)),
+            paths::image_stream_tag(&dst.namespace, &format!("{}:{tag}", dst.stream)),
         ));
     }
     if req.targets.is_empty() {
         calls.push(Call::get(
             Want::AllWorkloads(WorkloadKind::DeploymentConfig),
-            api::ALL_DEPLOYMENT_CONFIGS.into(),
+            paths::ALL_DEPLOYMENT_CONFIGS.into(),
         ));
         calls.push(Call::get(
             Want::AllWorkloads(WorkloadKind::Deployment),
-            api::ALL_DEPLOYMENTS.into(),
+            paths::ALL_DEPLOYMENTS.into(),
         ));
     }
     for t in &req.targets {
         let path = match t.kind {
-            WorkloadKind::DeploymentConfig => api::deployment_config(&t.namespace, &t.name),
-            WorkloadKind::Deployment => api::deployment(&t.namespace, &t.name),
+            WorkloadKind::DeploymentConfig => paths::deployment_config(&t.namespace, &t.name),
+            WorkloadKind::Deployment => paths::deployment(&t.namespace, &t.name),
         };
         calls.push(Call::get(Want::Target(t.clone()), path));
     }
@@ -159,8 +159,8 @@ fn discovery_fallback(
     for ns in discovery_namespaces(req, settings) {
         for kind in refused {
             let path = match kind {
-                WorkloadKind::DeploymentConfig => api::deployment_configs_in(&ns),
-                WorkloadKind::Deployment => api::deployments_in(&ns),
+                WorkloadKind::DeploymentConfig => paths::deployment_configs_in(&ns),
+                WorkloadKind::Deployment => paths::deployments_in(&ns),
             };
             calls.push(Call::get(Want::WorkloadsIn(*kind, ns.clone()), path));
         }
@@ -192,7 +192,7 @@ fn second_wave(
                     let rc = format!("{}-{v}", t.name);
                     calls.push(Call::get(
                         Want::Rc,
-                        api::replication_controller(&t.namespace, &rc),
+                        paths::replication_controller(&t.namespace, &rc),
                     ));
                 }
                 let froms: Vec<(String, String)> = dc
@@ -240,19 +240,19 @@ fn second_wave(
         if objects.stream(&ns, &stream).is_none() {
             calls.push(Call::get(
                 Want::TriggerStream,
-                api::image_stream(&ns, &stream),
+                paths::image_stream(&ns, &stream),
             ));
         }
     }
     for ns in namespaces {
         calls.push(Call::get(
             Want::RoleBindings(ns.to_string()),
-            api::role_bindings_in(ns),
+            paths::role_bindings_in(ns),
         ));
     }
     calls.push(Call::get(
         Want::ClusterRoleBindings,
-        api::CLUSTER_ROLE_BINDINGS.into(),
+        paths::CLUSTER_ROLE_BINDINGS.into(),
     ));
     for (ns, sa) in accounts {
         calls.push(reviews::pull_review(&ns, &sa, &req.destination));
@@ -318,9 +318,9 @@ fn third_wave(
         })
         .map(|(ns, name)| {
             if ns.is_empty() {
-                Call::get(Want::ClusterRole, api::cluster_role(&name))
+                Call::get(Want::ClusterRole, paths::cluster_role(&name))
             } else {
-                Call::get(Want::Role, api::role(&ns, &name))
+                Call::get(Want::Role, paths::role(&ns, &name))
             }
         })
         .collect()

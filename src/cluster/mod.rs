@@ -5,11 +5,12 @@
 //! requests and returns the same [`crate::gather::ClusterObjects`] a snapshot gives, so one
 //! builder turns either into facts.
 
-mod api;
+pub mod api;
 mod apply;
 mod connect;
 mod error;
 mod gather;
+pub mod paths;
 mod reviews;
 mod waves;
 

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::api;
+use super::paths;
 use super::waves::{Call, Want};
 use crate::refs::{ImageRef, TargetRef, WorkloadKind};
 
@@ -55,17 +55,17 @@ pub fn pull_review(ns: &str, sa: &str, pull: &ImageRef) -> Call {
             ns: ns.into(),
             sa: sa.into(),
         },
-        api::SUBJECT_ACCESS_REVIEWS,
+        paths::SUBJECT_ACCESS_REVIEWS,
         cluster,
     );
-    call.fallback = Some((api::local_subject_access_reviews(&pull.namespace), local));
+    call.fallback = Some((paths::local_subject_access_reviews(&pull.namespace), local));
     call
 }
 
 fn self_review(want: Want, attributes: Value) -> Call {
     Call::post(
         want,
-        api::SELF_SUBJECT_ACCESS_REVIEWS,
+        paths::SELF_SUBJECT_ACCESS_REVIEWS,
         json!({
             "apiVersion": "authorization.k8s.io/v1",
             "kind": "SelfSubjectAccessReview",

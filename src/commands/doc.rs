@@ -5,7 +5,6 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::DocArgs;
-use crate::config::Settings;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::policy::{Rule, RuleSet};
@@ -96,11 +95,7 @@ pub fn doc(args: &DocArgs) -> Result<ExitStatus, Error> {
     } else {
         args.dirs.clone()
     };
-    let rules = super::load_rules(
-        &crate::policy::Evaluator::new(),
-        &dirs,
-        &Settings::default(),
-    )?;
+    let rules = crate::gate::read_pack(&crate::policy::Evaluator::new(), &dirs)?;
     let section = render(&rules);
     if !args.check && !args.write {
         report::print_stdout(&section)?;

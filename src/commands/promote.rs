@@ -2,104 +2,72 @@
 
 use std::time::Duration;
 
-use crate::act::{self, ActOptions, ActState, Receipt};
 use crate::cli::PromoteArgs;
-use crate::cluster;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::plan::{plan, ActionStatus};
-use crate::report;
-use crate::verdict::Decision;
+use crate::gate::{ActRequest, CheckOptions, PlanOptions};
+use crate::report::{self, Report};
 
-use super::check::{evaluate_full, finish};
-use super::connect_options;
+use super::input::{facts_source, fail_on, gate, promotion};
+use super::output::{finish, report_of};
 
 pub fn promote(args: &PromoteArgs) -> Result<ExitStatus, Error> {
-    let src = &args.check.source;
-    let read_only = !src.snapshot.is_empty() || src.facts.is_some();
-    if read_only && !args.dry_run {
-        tracing::info!("facts come from a snapshot or facts file: promote is a dry run");
-    }
-    let dry_run = args.dry_run || read_only;
-    let timeout = parse_duration(&args.timeout)?;
-    let outcome = evaluate_full("promote", &args.check, |facts, decision| {
-        let mut actions = plan(facts, args.rollout, args.wait);
-        if decision != Decision::Allow {
-            for a in &mut actions {
-                a.status = ActionStatus::Skipped;
-                let why = if decision == Decision::Deny {
-                    "the promotion was denied"
-                } else {
-                    "no decision (a rule error)"
-                };
-                a.detail = format!("not run: {why}; would be: {}", a.detail);
-            }
-        }
-        actions
-    });
-    let outcome = match outcome {
-        Ok(e) if !dry_run && e.report.decision == Decision::Allow => {
-            let mut report = e.report;
-            let receipt = Receipt::now(
-                "allow",
-                &e.rules_digest,
-                e.facts.promotion.requested_by.clone(),
-                e.facts.promotion.reason.clone(),
-            );
-            let opts = ActOptions::new(args.rollout, args.wait, timeout, receipt);
-            let acted = act_live(args, &e.facts, &opts)?;
-            report.actions = acted.actions;
-            report.dry_run = false;
-            report.execution = Some(acted.state);
-            Ok(report)
-        }
-        other => other.map(|e| e.report),
-    };
-    finish("promote", &args.check, outcome)
+    finish("promote", &args.check, run(args))
 }
 
-/// Connects (again: the gathering connection lived in its own runtime) and executes the plan.
-fn act_live(
-    args: &PromoteArgs,
-    facts: &crate::facts::Facts,
-    opts: &ActOptions,
-) -> Result<act::ActOutcome, Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        let conn = cluster::connect(&connect_options(&args.check.source)).await?;
-        let started = std::time::Instant::now();
-        let mut progress = |line: &str| report::progress(started, line);
-        let outcome = act::execute(&conn.client, facts, opts, &mut progress).await;
+fn run(args: &PromoteArgs) -> Result<Report, Error> {
+    let source = facts_source(&args.check.source);
+    if source.is_read_only() && !args.dry_run {
+        tracing::info!("facts come from a snapshot or facts file: promote is a dry run");
+    }
+    let dry_run = args.dry_run || source.is_read_only();
+    let timeout = parse_duration(&args.timeout)?;
+    let gate = gate(&args.check.policy)?;
+    let promotion = promotion(&args.check.promotion, &args.check.source)?;
+    let opts = CheckOptions {
+        fail_on: fail_on(&args.check.policy),
+        plan: Some(PlanOptions {
+            rollout: args.rollout,
+            wait: args.wait,
+        }),
+    };
+    let started = std::time::Instant::now();
+    let mut progress = |line: &str| report::progress(started, line);
+    let act = (!dry_run).then_some(ActRequest {
+        rollout: args.rollout,
+        wait: args.wait,
+        timeout,
+        progress: &mut progress,
+    });
+    let acting = act.is_some();
+    let outcome = gate.run(&source, &promotion, opts, act);
+    if acting {
         report::progress_done();
-        if let ActState::Partial { why, .. } | ActState::Aborted { why } = &outcome.state {
-            tracing::warn!("promotion not completed: {why}");
-        }
-        Ok(outcome)
-    })
+    }
+    Ok(report_of("promote", outcome?, true))
 }
 
 /// `90s`, `10m`, `1h`, or a plain number of seconds.
 fn parse_duration(text: &str) -> Result<Duration, Error> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: u64 = num.parse().map_err(|_| {
+    let bad = || {
         Error::Usage(format!(
             "--timeout `{text}`: expected a duration such as 90s, 10m or 1h"
         ))
-    })?;
+    };
+    let n: u64 = num.parse().map_err(|_| bad())?;
     let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
         _ => {
             return Err(Error::Usage(format!(
                 "--timeout `{text}`: unknown unit `{unit}` (use s, m or h)"
             )))
         }
-    };
+    }
+    .ok_or_else(bad)?;
     if secs == 0 {
         return Err(Error::Usage("--timeout must be longer than zero".into()));
     }
@@ -116,7 +84,7 @@ mod tests {
         assert_eq!(parse_duration("10m").unwrap().as_secs(), 600);
         assert_eq!(parse_duration("1h").unwrap().as_secs(), 3600);
         assert_eq!(parse_duration("45").unwrap().as_secs(), 45);
-        for bad in ["", "0s", "5d", "m", "1.5m"] {
+        for bad in ["", "0s", "5d", "m", "1.5m", "99999999999999999h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

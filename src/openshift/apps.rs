@@ -12,7 +12,7 @@ pub struct DeploymentConfig {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: DeploymentConfigSpec,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeploymentConfigStatus>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -25,7 +25,11 @@ pub struct DeploymentConfigSpec {
     pub triggers: Vec<DeploymentTriggerPolicy>,
     #[serde(default)]
     pub replicas: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub paused: Option<bool>,
     #[serde(default)]
     pub template: PodTemplateSpec,
@@ -39,7 +43,7 @@ pub struct DeploymentTriggerPolicy {
     /// `ConfigChange` or `ImageChange`.
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_change_params: Option<ImageChangeParams>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -49,12 +53,20 @@ pub struct DeploymentTriggerPolicy {
 #[serde(rename_all = "camelCase")]
 pub struct ImageChangeParams {
     /// `omitempty` upstream: absent is the normal serialised form of `false`.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub automatic: Option<bool>,
-    #[serde(default, deserialize_with = "lenient::null_vec")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub container_names: Vec<String>,
     pub from: ObjectReference,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_triggered_image: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -94,9 +106,9 @@ pub struct Condition {
     pub kind: String,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -123,12 +135,16 @@ pub struct PodTemplateSpec {
 pub struct PodSpec {
     #[serde(default, deserialize_with = "lenient::null_vec")]
     pub containers: Vec<Container>,
-    #[serde(default, deserialize_with = "lenient::null_vec")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub init_containers: Vec<Container>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<String>,
     /// Deprecated alias of `serviceAccountName`, still written by 3.x.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -143,13 +159,51 @@ impl PodSpec {
             .find(|s| !s.is_empty())
             .map_or("default", String::as_str)
     }
+
+    /// Containers and init containers, in that order.
+    pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
+        self.containers.iter().chain(self.init_containers.iter())
+    }
+
+    /// Whether every named container's image is pinned to `digest` (none named: false).
+    pub fn runs(&self, names: &[String], digest: &str) -> bool {
+        let suffix = format!("@{digest}");
+        !names.is_empty()
+            && names.iter().all(|n| {
+                self.all_containers().any(|c| {
+                    &c.name == n && c.image.as_deref().is_some_and(|i| i.ends_with(&suffix))
+                })
+            })
+    }
+
+    /// The images of the named containers, for messages.
+    pub fn images_of(&self, names: &[String]) -> String {
+        let found: Vec<&str> = self
+            .all_containers()
+            .filter(|c| names.contains(&c.name))
+            .map(|c| c.image.as_deref().unwrap_or(""))
+            .collect();
+        found.join(", ")
+    }
+
+    /// Sets the image of the named containers (init containers included).
+    pub fn set_images(&mut self, names: &[String], image: &str) {
+        for c in self
+            .containers
+            .iter_mut()
+            .chain(self.init_containers.iter_mut())
+            .filter(|c| names.contains(&c.name))
+        {
+            c.image = Some(image.to_string());
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Container {
     pub name: String,
     /// Absent in manifests that rely on an image trigger to fill it in.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -161,15 +215,41 @@ pub struct Deployment {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: DeploymentSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<DeploymentStatus>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What the Deployment controller reports: how far the rollout of the current spec got.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_replicas: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_replicas: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "lenient::null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub conditions: Vec<Condition>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentSpec {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub paused: Option<bool>,
     #[serde(default)]
     pub template: PodTemplateSpec,
@@ -178,6 +258,30 @@ pub struct DeploymentSpec {
 }
 
 impl Deployment {
+    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+        self.status
+            .as_ref()
+            .and_then(|s| s.conditions.iter().find(|c| c.kind == kind))
+    }
+
+    /// The controller has seen the current spec and did not give up on it.
+    pub fn settled(&self) -> bool {
+        let generation = self.metadata.generation.unwrap_or(0);
+        let observed = self
+            .status
+            .as_ref()
+            .and_then(|s| s.observed_generation)
+            .unwrap_or(-1);
+        observed >= generation && self.progressing_reason() != "ProgressDeadlineExceeded"
+    }
+
+    /// The reason of the `Progressing` condition ("" when absent).
+    pub fn progressing_reason(&self) -> &str {
+        self.condition("Progressing")
+            .and_then(|c| c.reason.as_deref())
+            .unwrap_or("")
+    }
+
     /// The `image.openshift.io/triggers` annotation, parsed leniently (`None` when absent).
     pub fn image_triggers(&self) -> Option<AnnotationTriggers> {
         self.metadata

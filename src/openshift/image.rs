@@ -23,7 +23,11 @@ pub struct ImageStream {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageStreamSpec {
-    #[serde(default, deserialize_with = "lenient::null_vec")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tags: Vec<TagReference>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -34,23 +38,40 @@ pub struct ImageStreamSpec {
 #[serde(rename_all = "camelCase")]
 pub struct TagReference {
     pub name: String,
-    /// No `omitempty` upstream: often `null`.
-    #[serde(default, deserialize_with = "lenient::string_map")]
-    pub annotations: BTreeMap<String, String>,
-    #[serde(default)]
+    /// No `omitempty` upstream: often `null`, which is kept as `None` so a write sends it back.
+    #[serde(default, deserialize_with = "lenient::opt_string_map")]
+    pub annotations: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<ObjectReference>,
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reference: Option<bool>,
     /// No `omitempty` upstream: `null` until the server assigns one.
     #[serde(default)]
     pub generation: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_policy: Option<TagReferencePolicy>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl TagReference {
+    /// The annotations, `null` read as none.
+    pub fn annotations(&self) -> &BTreeMap<String, String> {
+        static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+        self.annotations.as_ref().unwrap_or(&EMPTY)
+    }
+
+    /// Whether the reference policy is `Local` (pods pull through the integrated registry).
+    pub fn is_local(&self) -> bool {
+        self.reference_policy
+            .as_ref()
+            .is_some_and(|p| p.kind == "Local")
+    }
+
     /// True when the tag follows another tag (`--alias`) instead of naming one image.
     pub fn is_tracking(&self) -> bool {
         self.from
@@ -68,11 +89,15 @@ pub struct TagReferencePolicy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageStreamStatus {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_image_repository: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_docker_image_repository: Option<String>,
-    #[serde(default, deserialize_with = "lenient::null_vec")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tags: Vec<NamedTagEventList>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -122,6 +147,35 @@ impl ImageStream {
             .iter()
             .flat_map(|t| t.items.iter())
             .find(|e| e.image == digest)
+    }
+
+    /// The digest a tag points at now, if any.
+    pub fn tag_digest(&self, tag: &str) -> Option<&str> {
+        self.latest_event(tag)
+            .map(|e| e.image.as_str())
+            .filter(|d| !d.is_empty())
+    }
+
+    /// The digest-pinned pull spec of the tag's current image, as the trigger controllers
+    /// resolve it (ResolveLatestTaggedImage): a `Local` reference policy gives the stream's own
+    /// repository, otherwise the event's `dockerImageReference`.
+    pub fn pull_spec(&self, tag: &str) -> Option<String> {
+        let event = self.latest_event(tag)?;
+        let local = self.spec_tag(tag).is_some_and(TagReference::is_local);
+        let repo = self.status.docker_image_repository.as_deref().unwrap_or("");
+        if local && !event.image.is_empty() && !repo.is_empty() {
+            return Some(format!("{repo}@{}", event.image));
+        }
+        let pull = &event.docker_image_reference;
+        (!pull.is_empty()).then(|| pull.clone())
+    }
+
+    /// Replaces the spec tag of that name, or appends it: the one-tag change of a retag.
+    pub fn set_spec_tag(&mut self, tag: TagReference) {
+        match self.spec.tags.iter_mut().find(|t| t.name == tag.name) {
+            Some(slot) => *slot = tag,
+            None => self.spec.tags.push(tag),
+        }
     }
 }
 

@@ -64,3 +64,17 @@ where
         _ => None,
     })
 }
+
+/// A string map that may be `null`, kept as `None` (for fields without `omitempty` upstream,
+/// so writing the object back sends the `null` it had).
+pub fn opt_string_map<'de, D>(d: D) -> Result<Option<BTreeMap<String, String>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw: Option<BTreeMap<String, Value>> = Option::deserialize(d)?;
+    Ok(raw.map(|m| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), scalar_to_string(v)))
+            .collect()
+    }))
+}

@@ -16,14 +16,33 @@ pub struct ObjectMeta {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_map")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub labels: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "lenient::string_map")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub annotations: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub creation_timestamp: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resource_version: Option<String>,
+    /// Bumped by the server on every spec change; `status.observedGeneration` catches up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
     /// Everything else (uid, generation, selfLink, managedFields…), kept so a PUT never drops it.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -37,13 +56,16 @@ impl ObjectMeta {
 }
 
 /// `from` of a spec tag or trigger (`kind` + `name` + optional `namespace`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ObjectReference {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kind: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// uid, apiVersion, resourceVersion, fieldPath: kept so a write sends back what was read.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 impl ObjectReference {

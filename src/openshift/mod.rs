@@ -13,8 +13,9 @@ mod triggers;
 
 pub use apps::{
     Condition, Container, Deployment, DeploymentConfig, DeploymentConfigSpec,
-    DeploymentConfigStatus, DeploymentSpec, DeploymentTriggerPolicy, ImageChangeParams, PodSpec,
-    PodTemplateSpec, ReplicationController, DEPLOYMENT_PHASE_ANNOTATION,
+    DeploymentConfigStatus, DeploymentSpec, DeploymentStatus, DeploymentTriggerPolicy,
+    ImageChangeParams, PodSpec, PodTemplateSpec, ReplicationController,
+    DEPLOYMENT_PHASE_ANNOTATION,
 };
 pub use image::{
     DockerConfig, DockerImageMetadata, Image, ImageSignature, ImageStream, ImageStreamImage,

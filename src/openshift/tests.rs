@@ -50,7 +50,7 @@ fn imagestream_4x_list_and_after_oc_tag() {
         serde_json::from_str(include_str!("testdata/synth.imagestream.after-oc-tag.json")).unwrap();
     let promote = s.spec_tag("promote").unwrap();
     assert!(
-        promote.annotations.is_empty(),
+        promote.annotations().is_empty(),
         "annotations: null reads as empty"
     );
     assert_eq!(promote.from.as_ref().unwrap().kind, "ImageStreamImage");

@@ -95,6 +95,7 @@ pub fn parse_trigger_annotation(raw: &str) -> AnnotationTriggers {
                             kind: kind.unwrap_or_default(),
                             name: name.unwrap_or_default(),
                             namespace,
+                            extra: Default::default(),
                         });
                     }
                     (a, b, c) => type_errors.extend([a, b, c].into_iter().filter_map(|r| r.err())),

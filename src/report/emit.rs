@@ -7,7 +7,6 @@ use super::{
     render_github, render_json, render_junit, render_markdown, render_sarif, render_summary_line,
     render_text, Report,
 };
-use crate::cli::OutputFormat;
 
 /// Text on a terminal, JSON otherwise (CLI.md), unless `--output` says.
 pub fn resolve_format(requested: Option<OutputFormat>) -> OutputFormat {
@@ -79,4 +78,21 @@ pub fn progress_done() {
     if STATUS_LINE_OPEN.swap(false, std::sync::atomic::Ordering::Relaxed) {
         let _ = writeln!(std::io::stderr().lock());
     }
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable report (the default on a terminal).
+    Text,
+    /// The `tollgate.report/v1` JSON document (the default when stdout is not a terminal).
+    Json,
+    /// SARIF 2.1.0 (code scanning: GitHub, GitLab, Azure DevOps), findings located in the rule files.
+    Sarif,
+    /// JUnit XML: one testcase per rule (CI test views).
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…::…`), annotations on the rule files.
+    Github,
+    /// A Markdown summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
 }

@@ -14,7 +14,7 @@ use crate::facts::Facts;
 use crate::plan::Action;
 use crate::verdict::{Decision, ExceptionStatus, RuleVerdict, Tally, Verdict};
 
-pub use emit::{emit, print_stdout, progress, progress_done, resolve_format};
+pub use emit::{emit, print_stdout, progress, progress_done, resolve_format, OutputFormat};
 pub use github::render_github;
 pub use json::render_json;
 pub use junit::render_junit;
@@ -61,7 +61,7 @@ pub struct Report {
     /// What became of the writes of a live `promote` (done, aborted, partly done with the
     /// restore command); absent when nothing was attempted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution: Option<crate::act::ActState>,
+    pub execution: Option<crate::plan::ActState>,
 }
 
 impl Report {

@@ -3,8 +3,7 @@
 use std::fmt::Write;
 
 use super::{exception_notes, waiver_line, Report};
-use crate::act::ActState;
-use crate::plan::ActionStatus;
+use crate::plan::{ActState, ActionStatus};
 use crate::verdict::Outcome;
 use crate::verdict::{Decision, RuleVerdict};
 

@@ -1,0 +1,82 @@
+//! Arguments → the library's inputs: the promotion, where its facts come from, the gate.
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::cli::{FactsSourceArgs, FailOnArg, PolicyArgs, PromotionArgs};
+use crate::cluster::{self, ConnectOptions};
+use crate::error::Error;
+use crate::gate::{FactsSource, Gate, Promotion};
+use crate::refs::{parse_destination, parse_source, parse_target};
+use crate::verdict::FailOn;
+
+fn connect_options(src: &FactsSourceArgs) -> ConnectOptions {
+    ConnectOptions {
+        kubeconfig: src.kubeconfig.clone(),
+        context: src.context.clone(),
+        namespace: src.namespace.clone(),
+    }
+}
+
+/// `--snapshot`, else `--facts`, else the live cluster.
+pub fn facts_source(src: &FactsSourceArgs) -> FactsSource {
+    if let Some(path) = &src.facts {
+        FactsSource::FactsFile(path.clone())
+    } else if !src.snapshot.is_empty() {
+        FactsSource::Snapshot(src.snapshot.clone())
+    } else {
+        FactsSource::Live(connect_options(src))
+    }
+}
+
+/// The namespace for references written without one: `-n`, else (reading a live cluster)
+/// the kubeconfig context's namespace. Reads the kubeconfig, never the network.
+fn default_namespace(src: &FactsSourceArgs) -> Option<String> {
+    if src.namespace.is_some() || src.facts.is_some() || !src.snapshot.is_empty() {
+        return src.namespace.clone();
+    }
+    cluster::default_namespace(&connect_options(src))
+}
+
+fn parse_time(text: Option<&str>) -> Result<Option<OffsetDateTime>, Error> {
+    text.map(|t| {
+        OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
+            Error::Usage(format!(
+                "--time `{t}`: not an RFC 3339 time ({e}); example: 2024-03-05T12:00:00Z"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// The promotion the arguments ask about.
+pub fn promotion(p: &PromotionArgs, src: &FactsSourceArgs) -> Result<Promotion, Error> {
+    let ns = default_namespace(src);
+    let ns = ns.as_deref();
+    let mut targets = p
+        .targets
+        .iter()
+        .map(|t| parse_target(t, ns))
+        .collect::<Result<Vec<_>, _>>()?;
+    targets.sort();
+    targets.dedup();
+    Ok(Promotion {
+        source: parse_source(&p.source, ns)?,
+        destination: parse_destination(&p.destination, ns)?,
+        targets,
+        reason: p.reason.clone(),
+        time: parse_time(src.time.as_deref())?,
+    })
+}
+
+/// The gate for `--policies` and `--config`.
+pub fn gate(policy: &PolicyArgs) -> Result<Gate, Error> {
+    Gate::load(&policy.policies, policy.config.as_deref())
+}
+
+pub fn fail_on(policy: &PolicyArgs) -> FailOn {
+    FailOn {
+        warn: policy.fail_on.contains(&FailOnArg::Warn),
+        stale: policy.fail_on.contains(&FailOnArg::Stale),
+    }
+}

@@ -1,0 +1,90 @@
+//! Preparing a gate from files: `tollgate.yaml` and the policy directories.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConfigError, Settings};
+use crate::error::Error;
+use crate::policy::{Evaluator, RuleSet};
+use crate::policy_files;
+
+use super::Gate;
+
+/// Where rules are read from when no directory is given.
+pub const DEFAULT_POLICY_DIR: &str = "policies";
+
+/// `explicit`, else `./tollgate.yaml` when present, else the built-in defaults.
+pub fn load_settings(explicit: Option<&Path>) -> Result<Settings, Error> {
+    let default = Path::new("tollgate.yaml");
+    let path = match explicit {
+        Some(p) => p,
+        None if default.is_file() => default,
+        None => return Ok(Settings::default()),
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Syntax {
+        file: shown.clone(),
+        message: format!("cannot read it: {e}"),
+    })?;
+    let settings = Settings::parse(&text, &shown)?;
+    tracing::info!(config = %shown, "configuration loaded");
+    Ok(settings)
+}
+
+/// Reads and compiles every rule of `dirs` (default `./policies`) with `evaluator`'s engine.
+pub fn read_pack(evaluator: &Evaluator, dirs: &[PathBuf]) -> Result<RuleSet, Error> {
+    let dirs = if dirs.is_empty() {
+        vec![PathBuf::from(DEFAULT_POLICY_DIR)]
+    } else {
+        dirs.to_vec()
+    };
+    let sources = policy_files::read_policy_dirs(&dirs)?;
+    let rules = evaluator.compile(sources)?;
+    tracing::info!(rules = rules.rules().len(), "rules compiled");
+    Ok(rules)
+}
+
+impl Gate {
+    /// Reads the configuration and compiles the pack (before any fact is gathered: a broken
+    /// rule must not cost a cluster round trip), with one engine for the whole run.
+    pub fn load(policy_dirs: &[PathBuf], config: Option<&Path>) -> Result<Gate, Error> {
+        let settings = load_settings(config)?;
+        let evaluator = Evaluator::new();
+        let rules = read_pack(&evaluator, policy_dirs)?;
+        Gate::new(settings, evaluator, rules)
+    }
+}
+
+/// The configuration may only name rules the pack has: a typo would silently configure nothing.
+pub(super) fn check_names(settings: &Settings, rules: &RuleSet) -> Result<(), Error> {
+    let file = settings.source.as_deref().unwrap_or("configuration");
+    let known = || {
+        rules
+            .rules()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for id in settings.rules.keys() {
+        if rules.get(id).is_none() {
+            return Err(ConfigError::Invalid {
+                file: file.to_string(),
+                message: format!(
+                    "rules.{id}: no rule `{id}` in the pack (rules: {})",
+                    known()
+                ),
+            }
+            .into());
+        }
+    }
+    for (i, e) in settings.exceptions.iter().enumerate() {
+        if rules.get(&e.rule).is_none() {
+            return Err(ConfigError::Invalid {
+                file: file.to_string(),
+                message: format!("exceptions[{i}].rule: no rule `{}` in the pack", e.rule),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! Where the facts of a promotion come from: a snapshot, a recorded facts file, an in-memory
+//! object store, or the live cluster — every object source through the one objects → facts
+//! builder ([`crate::gather::build_facts`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::cluster::{self, ConnectOptions, Connection};
+use crate::config::Settings;
+use crate::error::Error;
+use crate::facts::{Facts, FACTS_SCHEMA};
+use crate::gather::{self, ClusterObjects, PromotionRequest};
+use crate::refs::{ImageRef, TargetRef};
+
+/// What is asked: move `destination` to what `source` resolves to, for these targets.
+#[derive(Debug, Clone)]
+pub struct Promotion {
+    pub source: ImageRef,
+    pub destination: ImageRef,
+    /// Named targets (sorted, deduplicated); empty: discover the followers of the destination.
+    pub targets: Vec<TargetRef>,
+    /// Free text recorded as `promotion.reason` (and on the tag when promoting).
+    pub reason: Option<String>,
+    /// "Now" for the rules (`--time`); `None`: the wall clock. Refused for facts files, which
+    /// carry the time they were gathered at.
+    pub time: Option<OffsetDateTime>,
+}
+
+impl Promotion {
+    fn request(&self) -> PromotionRequest {
+        PromotionRequest {
+            source: self.source.clone(),
+            destination: self.destination.clone(),
+            targets: self.targets.clone(),
+            reason: self.reason.clone(),
+            requested_by: None,
+            time: self.time.unwrap_or_else(OffsetDateTime::now_utc),
+        }
+    }
+}
+
+/// Where the facts come from.
+#[derive(Debug, Clone)]
+pub enum FactsSource {
+    /// Files or directories of `oc get -o yaml|json` output. Read-only.
+    Snapshot(Vec<PathBuf>),
+    /// A facts document written by `tollgate facts`, replayed as recorded. Read-only.
+    FactsFile(PathBuf),
+    /// Objects already in memory (what a watch-fed cache holds). Read-only.
+    Objects(Arc<ClusterObjects>),
+    /// The live cluster through a kubeconfig or the pod's service account.
+    Live(ConnectOptions),
+}
+
+impl FactsSource {
+    /// Whether acting is impossible (everything but a live cluster): `promote` is a dry run.
+    pub fn is_read_only(&self) -> bool {
+        !matches!(self, FactsSource::Live(_))
+    }
+}
+
+/// The facts of `promotion` from an offline source; `None` for [`FactsSource::Live`], which
+/// needs a connection ([`gather_live`]).
+pub fn gather_offline(
+    source: &FactsSource,
+    promotion: &Promotion,
+    settings: &Settings,
+) -> Option<Result<Facts, Error>> {
+    Some(match source {
+        FactsSource::Snapshot(paths) => gather::snapshot::load(paths)
+            .map_err(Error::from)
+            .and_then(|objects| build(&objects, promotion.request(), settings)),
+        FactsSource::Objects(objects) => build(objects, promotion.request(), settings),
+        FactsSource::FactsFile(path) => replay(path, promotion),
+        FactsSource::Live(_) => return None,
+    })
+}
+
+fn build(
+    objects: &ClusterObjects,
+    request: PromotionRequest,
+    settings: &Settings,
+) -> Result<Facts, Error> {
+    Ok(gather::build_facts(objects, &request, settings)?)
+}
+
+/// Reads what the facts need from the live cluster (who we are included) and builds them.
+pub async fn gather_live(
+    conn: &mut Connection,
+    promotion: &Promotion,
+    settings: &Settings,
+) -> Result<Facts, Error> {
+    let mut request = promotion.request();
+    let objects = cluster::gather(conn, &request, settings).await?;
+    request.requested_by = conn.identity.clone();
+    build(&objects, request, settings)
+}
+
+/// The facts of `promotion` from any source (a live cluster in a runtime of its own): what
+/// `tollgate facts` prints.
+pub fn gather(
+    source: &FactsSource,
+    promotion: &Promotion,
+    settings: &Settings,
+) -> Result<Facts, Error> {
+    if let Some(facts) = gather_offline(source, promotion, settings) {
+        return facts;
+    }
+    let FactsSource::Live(opts) = source else {
+        return Err(Error::Internal("an offline source was not gathered".into()));
+    };
+    super::run::block_on(async {
+        let mut conn = cluster::connect(opts).await?;
+        gather_live(&mut conn, promotion, settings).await
+    })?
+}
+
+fn facts_error(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::Facts {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Reads a facts document written by `tollgate facts` and checks it is for this promotion.
+fn replay(path: &Path, promotion: &Promotion) -> Result<Facts, Error> {
+    if promotion.time.is_some() {
+        return Err(Error::Usage(format!(
+            "--time cannot be used with --facts {}: the facts were gathered at their \
+             `promotion.time`, and the rules see that time",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| facts_error(path, e))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        facts_error(
+            path,
+            format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
+        )
+    })?;
+    let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
+    if schema != FACTS_SCHEMA {
+        return Err(facts_error(
+            path,
+            format!("not a facts document: `schema` is `{schema}`, expected `{FACTS_SCHEMA}` (write one with `tollgate facts`)"),
+        ));
+    }
+    let facts: Facts = serde_path_to_error::deserialize(value)
+        .map_err(|e| facts_error(path, format!("at `{}`: {}", e.path(), e.inner())))?;
+    let (want_src, want_dst) = (
+        promotion.source.to_string(),
+        promotion.destination.to_string(),
+    );
+    if facts.promotion.source.reference != want_src
+        || facts.promotion.destination.reference != want_dst
+    {
+        return Err(facts_error(
+            path,
+            format!(
+                "these facts are for {} → {}, not {want_src} → {want_dst}",
+                facts.promotion.source.reference, facts.promotion.destination.reference
+            ),
+        ));
+    }
+    if !promotion.targets.is_empty() {
+        let mut have: Vec<String> = facts.targets.iter().map(|t| t.display_ref()).collect();
+        let mut want: Vec<String> = promotion.targets.iter().map(|t| t.to_string()).collect();
+        have.sort();
+        want.sort();
+        if have != want {
+            return Err(facts_error(
+                path,
+                format!(
+                    "the facts' targets are [{}], not [{}]",
+                    have.join(", "),
+                    want.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(facts)
+}
