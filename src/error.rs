@@ -54,7 +54,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// Every error ends the run undecided (CLI.md: exit 2).
+    /// Every error ends the run undecided (docs/design/CLI.md: exit 2).
     pub fn exit_status(&self) -> ExitStatus {
         ExitStatus::Error
     }

@@ -1,4 +1,4 @@
-//! The process exit status: the table of CLI.md, which CI pipelines depend on.
+//! The process exit status: the table of docs/design/CLI.md, which CI pipelines depend on.
 
 /// How a run ended.
 ///

@@ -8,7 +8,7 @@ use crate::exit::ExitStatus;
 use crate::facts::{Facts, Target};
 use crate::refs::short_digest as short;
 
-/// How `promote` rolls targets out after the retag (CLI.md `--rollout`).
+/// How `promote` rolls targets out after the retag (docs/design/CLI.md `--rollout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum RolloutMode {
     /// Instantiate only the targets that will not roll out by themselves.
@@ -63,7 +63,7 @@ pub enum ActState {
 }
 
 impl ActState {
-    /// The exit status of CLI.md for a final state.
+    /// The exit status of docs/design/CLI.md for a final state.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             ActState::Done => ExitStatus::Allowed,

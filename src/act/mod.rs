@@ -1,7 +1,7 @@
 //! Acting on the cluster: retag pinned to the checked digest, roll out, wait — the only code that writes.
 //!
 //! [`execute`] runs the steps of an allowed promotion against a live cluster through the
-//! caller's `kube::Client` (ARCHITECTURE.md rule 9):
+//! caller's `kube::Client` (docs/ARCHITECTURE.md rule 9):
 //! 1. **preconditions**, re-read right before writing ([`precheck`]): the source still resolves
 //!    to the checked digest, the destination is where the facts saw it, no target was paused or
 //!    started a rollout. Any difference: [`ActState::Aborted`], nothing written;
@@ -76,7 +76,7 @@ pub struct ActOutcome {
 }
 
 impl ActOutcome {
-    /// The exit status of CLI.md for this outcome.
+    /// The exit status of docs/design/CLI.md for this outcome.
     pub fn exit_status(&self) -> ExitStatus {
         self.state.exit_status()
     }

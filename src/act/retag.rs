@@ -1,4 +1,4 @@
-//! The retag, done the way `oc tag` does it (OPENSHIFT-API.md §1.1) but pinned to the checked
+//! The retag, done the way `oc tag` does it (docs/design/OPENSHIFT-API.md §1.1) but pinned to the checked
 //! digest and guarded by the stream's resourceVersion.
 //!
 //! PUT the ImageStreamTag; on 404/403/405 POST it; on 403/405 again fall back to updating the

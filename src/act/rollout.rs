@@ -1,6 +1,6 @@
 //! Rolling each target out after the retag, honouring `--rollout` and never rolling twice.
 //!
-//! DeploymentConfig: `oc rollout latest` (OPENSHIFT-API.md §2.1) — refuse paused or in-progress,
+//! DeploymentConfig: `oc rollout latest` (docs/design/OPENSHIFT-API.md §2.1) — refuse paused or in-progress,
 //! POST `instantiate` `{latest: true, force: true}`, fall back to PUT `latestVersion + 1` on 404/403.
 //! Deployment with a paused image trigger: set the triggered containers' image to the promoted
 //! pull spec with a PUT guarded by resourceVersion (§6). A target already running the digest is

@@ -2,7 +2,7 @@
 //!
 //! The cluster answers with every binding, aggregated role and authorizer taken into
 //! account, which reading bindings cannot. Groups are not expanded by the server: a service
-//! account's groups must be passed explicitly (OPENSHIFT-API.md §5.3).
+//! account's groups must be passed explicitly (docs/design/OPENSHIFT-API.md §5.3).
 
 use serde_json::{json, Value};
 

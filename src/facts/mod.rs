@@ -1,6 +1,6 @@
-//! The facts document that rules see (POLICY-API.md): pure serde data, no I/O.
+//! The facts document that rules see (docs/design/POLICY-API.md): pure serde data, no I/O.
 //!
-//! Every key of POLICY-API.md exists in every document: optional values are `Option`s that
+//! Every key of docs/design/POLICY-API.md exists in every document: optional values are `Option`s that
 //! serialise as `null` (Rhai `()`), never skipped. The same types read a document back for
 //! `--facts FILE` replay, so anything a rule can see can be recorded and replayed.
 

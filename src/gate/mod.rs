@@ -151,3 +151,6 @@ fn planned(facts: &Facts, o: PlanOptions, decision: Decision) -> Vec<Action> {
     }
     actions
 }
+
+#[cfg(test)]
+mod tests;

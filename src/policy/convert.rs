@@ -1,6 +1,6 @@
 //! Facts → Rhai values by hand: the serde route costs ~3× more on the per-promotion hot path.
 //!
-//! Key names must match the serde names of `crate::facts` exactly (POLICY-API.md); the test
+//! Key names must match the serde names of `crate::facts` exactly (docs/design/POLICY-API.md); the test
 //! at the bottom compares this conversion with `rhai::serde::to_dynamic` on real facts.
 
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! The one hardened Rhai engine every rule runs in, and the per-evaluation outcome sink.
 //!
-//! Why each setting: DEPENDENCIES.md ("Rhai"). Every limit is set explicitly because Rhai's
+//! Why each setting: docs/design/DEPENDENCIES.md ("Rhai"). Every limit is set explicitly because Rhai's
 //! defaults differ between debug and release builds and include no operation limit at all.
 
 use std::cell::RefCell;
@@ -78,7 +78,7 @@ fn record(kind: &str, msg: Dynamic) -> Result<(), Box<EvalAltResult>> {
     })
 }
 
-/// Builds the engine. The only place an `Engine` is made (ARCHITECTURE.md rule 5).
+/// Builds the engine. The only place an `Engine` is made (docs/ARCHITECTURE.md rule 5).
 pub fn build_engine() -> Engine {
     let mut engine = Engine::new_raw();
     // Packages chosen one by one: no BasicTime (no clock beyond promotion.time), no Blob.

@@ -146,7 +146,7 @@ impl Evaluator {
     ) -> Vec<RuleResult> {
         // Convert once per promotion and keep the values in one scope for every rule,
         // rewinding only each rule's own variables: cloning the facts per rule is what costs
-        // (DEPENDENCIES.md). `push_constant_dynamic` marks every nested value read-only, so a rule
+        // (docs/design/DEPENDENCIES.md). `push_constant_dynamic` marks every nested value read-only, so a rule
         // cannot change a fact for the next one (assignments and mutating methods fail; copies
         // are the rule's own). Not `into_shared`: a shared value does not protect its contents
         // (a rule could `targets.clear()` through it) and property access on it measured slower.

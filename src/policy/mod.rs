@@ -1,6 +1,6 @@
 //! Rhai: the one hardened engine, compiling rules, evaluating them over the facts, diagnostics.
 //!
-//! Pure: no kube, tokio or filesystem access here (ARCHITECTURE.md rule 3). Rule files are read
+//! Pure: no kube, tokio or filesystem access here (docs/ARCHITECTURE.md rule 3). Rule files are read
 //! by [`crate::policy_files`]; this module receives their text as [`RuleSource`]s.
 
 mod convert;

@@ -12,7 +12,7 @@ use super::library::{self, check_import, dir_of, library_name, Library};
 use super::paths::{analyse, Analysis, FactPath};
 use super::{PolicyError, RuleSource, ScriptError};
 
-/// The names every rule sees as constants (POLICY-API.md "The facts", plus `params`).
+/// The names every rule sees as constants (docs/design/POLICY-API.md "The facts", plus `params`).
 pub const INJECTED_NAMES: [&str; 7] = [
     "promotion",
     "image",

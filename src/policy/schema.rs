@@ -1,4 +1,4 @@
-//! The static shape of the facts (POLICY-API.md): which keys exist where, derived from the
+//! The static shape of the facts (docs/design/POLICY-API.md): which keys exist where, derived from the
 //! serde types by serialising a fully populated sample, so it cannot drift from the code.
 
 use std::sync::OnceLock;
@@ -100,7 +100,7 @@ pub(crate) fn check(root: &str, segs: &[&Seg]) -> Option<Unknown> {
                     {
                         message.push_str(&format!("; did you mean `{s}`?"));
                     }
-                    message.push_str(" (keys: POLICY-API.md, or `tollgate facts`)");
+                    message.push_str(" (keys: docs/design/POLICY-API.md, or `tollgate facts`)");
                     return Some(Unknown { at: i, message });
                 }
             },

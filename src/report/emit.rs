@@ -8,7 +8,7 @@ use super::{
     render_text, Report,
 };
 
-/// Text on a terminal, JSON otherwise (CLI.md), unless `--output` says.
+/// Text on a terminal, JSON otherwise (docs/design/CLI.md), unless `--output` says.
 pub fn resolve_format(requested: Option<OutputFormat>) -> OutputFormat {
     requested.unwrap_or_else(|| {
         if std::io::stdout().is_terminal() {

@@ -22,7 +22,7 @@ pub use markdown::render_markdown;
 pub use sarif::render_sarif;
 pub use text::{render_summary_line, render_text};
 
-/// Identifies the JSON report layout (CLI.md).
+/// Identifies the JSON report layout (docs/design/CLI.md).
 pub const REPORT_SCHEMA: &str = "tollgate.report/v1";
 
 /// What was asked, as the report repeats it.

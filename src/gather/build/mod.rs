@@ -1,4 +1,4 @@
-//! Builds the facts document (POLICY-API.md) from [`ClusterObjects`]: pure, no I/O.
+//! Builds the facts document (docs/design/POLICY-API.md) from [`ClusterObjects`]: pure, no I/O.
 //!
 //! Every key is always present; what the objects do not say is `None` plus a warning that says
 //! how to supply it, never a guess.
