@@ -123,6 +123,9 @@ pub enum ConfigError {
     Invalid { file: String, message: String },
 }
 
+/// Namespaces that are environment `prod` without configuration.
+pub const DEFAULT_PROD_NAMESPACES: [&str; 2] = ["prod", "production"];
+
 impl Settings {
     /// Parses and validates the text of a `tollgate.yaml`; `file` names it in errors.
     /// Exception expiries are checked against today's date (UTC).

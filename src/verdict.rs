@@ -225,6 +225,34 @@ pub fn decide(
     }
 }
 
+/// Adds a denial that is the gate's own, not a rule's (a precondition of any sound
+/// decision, such as complete target discovery): it cannot be turned off or waived.
+pub fn deny_builtin(verdict: &mut Verdict, id: &str, title: &str, message: String, fix: &str) {
+    verdict.rules.insert(
+        0,
+        RuleVerdict {
+            id: id.to_string(),
+            outcome: Outcome::Deny,
+            messages: vec![message],
+            file: String::new(),
+            title: title.to_string(),
+            description: String::new(),
+            fix: Some(fix.to_string()),
+            position: None,
+            level: None,
+            operations: 0,
+            duration_us: 0,
+            waived_by: None,
+            facts_read: vec![],
+            facts_read_omitted: 0,
+        },
+    );
+    verdict.tally.deny += 1;
+    if verdict.decision != Decision::Error {
+        verdict.decision = Decision::Deny;
+    }
+}
+
 /// The first line calling the function that produces `outcome`: an approximation of where a
 /// finding comes from, since the engine records messages but not call sites.
 fn first_call(text: &str, outcome: policy::Outcome) -> Option<(usize, usize)> {

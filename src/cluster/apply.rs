@@ -190,11 +190,16 @@ impl<'a> Gathering<'a> {
                 );
                 self.refused_discovery.push(kind);
             }
-            (Want::WorkloadsIn(kind, ns), Read::Forbidden(_)) => self.refused(
-                &format!("list {}", plural(kind)),
-                Some(&ns),
-                "targets there are not discovered (name them with --target)",
-            ),
+            (Want::WorkloadsIn(kind, ns), Read::Forbidden(_)) => {
+                self.objects
+                    .unsearched
+                    .push(format!("{} in {ns}", plural(kind)));
+                self.refused(
+                    &format!("list {}", plural(kind)),
+                    Some(&ns),
+                    "targets there are not discovered (name them with --target)",
+                )
+            }
             (Want::Rc, Read::Found(v)) => self
                 .objects
                 .rcs

@@ -54,12 +54,20 @@ pub async fn gather(
                 WorkloadKind::DeploymentConfig => "deploymentconfigs",
                 WorkloadKind::Deployment => "deployments",
             };
+            // Configured environments declare where workloads live; without them a follower
+            // may be in any namespace, and the per-namespace fallback is a guess.
+            if settings.environments.is_empty() && req.targets.is_empty() {
+                g.objects.unsearched.push(format!(
+                    "{plural} in namespaces other than {}",
+                    namespaces.join(", ")
+                ));
+            }
             g.refused(
                 &format!("list {plural}"),
                 Some(""),
                 &format!(
                     "targets were looked for only in {} (the promotion's namespaces and the \
-                     configured environments'); name targets with --target, or configure their \
+                     environments'); name targets with --target, or configure their \
                      namespaces as environments",
                     namespaces.join(", ")
                 ),
@@ -139,11 +147,16 @@ fn first_wave(req: &PromotionRequest) -> Vec<Call> {
 }
 
 /// The namespaces discovery falls back to when listing everywhere is refused: the
-/// promotion's, and every configured environment's.
+/// promotion's, and every configured environment's (without configuration: those the
+/// default environments name, `prod` and `production`).
 pub fn discovery_namespaces(req: &PromotionRequest, settings: &Settings) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     out.insert(req.source.namespace.clone());
     out.insert(req.destination.namespace.clone());
+    if settings.environments.is_empty() {
+        // Unconfigured, production is where the defaults say it is.
+        out.extend(crate::config::DEFAULT_PROD_NAMESPACES.map(String::from));
+    }
     for env in settings.environments.values() {
         out.extend(env.namespaces.iter().cloned());
     }

@@ -220,5 +220,6 @@ pub fn sample_facts() -> Facts {
         )]),
         warnings: vec![],
         discovery: "discovered: image triggers that follow dev/simple-app:promote".into(),
+        discovery_complete: true,
     }
 }

@@ -33,6 +33,11 @@ pub struct Facts {
     pub warnings: Vec<String>,
     /// How the targets were found (`--target` or discovery), for the report.
     pub discovery: String,
+    /// True when targets were named, or discovery searched every place a follower of the
+    /// destination could live; false when a list was refused (the gate then denies). A
+    /// document without it (written before it existed) reads as false: fail closed.
+    #[serde(default)]
+    pub discovery_complete: bool,
 }
 
 /// A tag reference split into its parts.

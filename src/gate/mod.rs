@@ -19,7 +19,10 @@ use crate::error::Error;
 use crate::facts::Facts;
 use crate::plan::{plan, Action, ActionStatus, RolloutMode};
 use crate::policy::{Evaluator, RuleSet};
-use crate::verdict::{decide, Context, Decision, FailOn, Verdict};
+use crate::verdict::{decide, deny_builtin, Context, Decision, FailOn, Verdict};
+
+/// The id of the gate's own denial when target discovery could not search everywhere.
+pub const DISCOVERY_CHECK: &str = "tollgate/discovery-complete";
 
 pub use load::{load_settings, read_pack, DEFAULT_POLICY_DIR};
 pub use run::{ActRequest, Outcome};
@@ -117,7 +120,24 @@ impl Gate {
             digest: &facts.promotion.digest,
             today,
         };
-        let verdict = decide(results, &p.rules, &p.settings, ctx);
+        let mut verdict = decide(results, &p.rules, &p.settings, ctx);
+        if !facts.discovery_complete {
+            // The rules judged the targets that were found; a follower that was not found (a
+            // prod DeploymentConfig with an automatic trigger) would roll out unchecked.
+            deny_builtin(
+                &mut verdict,
+                DISCOVERY_CHECK,
+                "Every workload that follows the destination was found",
+                format!(
+                    "target discovery was incomplete ({}): a workload that follows {} may have \
+                     been missed",
+                    facts.discovery, facts.promotion.destination.reference
+                ),
+                "name the targets with `--target ns/dc/name`, or declare where workloads live \
+                 with `environments:` in tollgate.yaml (or grant `list deploymentconfigs` and \
+                 `list deployments` in all namespaces)",
+            );
+        }
         let actions = match opts.plan {
             Some(o) => planned(&facts, o, verdict.decision),
             None => vec![],

@@ -45,6 +45,10 @@ pub struct ClusterObjects {
     /// Warnings from the gatherer (a refused read and the permission it needs), copied first
     /// into the facts' warnings.
     pub warnings: Vec<String>,
+    /// Places where target discovery could not look although a follower of the destination
+    /// may live there (`deploymentconfigs in namespaces other than dev, prod`): a live list
+    /// that was refused. Empty for snapshots (the files are the whole world they describe).
+    pub unsearched: Vec<String>,
 }
 
 /// Answers of SubjectAccessReviews: authoritative (they include every binding, aggregated

@@ -86,6 +86,10 @@ fn facts_values(facts: &Facts) -> Vec<(&'static str, Dynamic)> {
         ("targets", facts.targets.to_rhai()),
         ("rbac", facts.rbac.to_rhai()),
         ("environments", facts.environments.to_rhai()),
+        (
+            "discovery_complete",
+            Dynamic::from_bool(facts.discovery_complete),
+        ),
     ]
 }
 

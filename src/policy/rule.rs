@@ -13,7 +13,7 @@ use super::paths::{analyse, Analysis, FactPath};
 use super::{PolicyError, RuleSource, ScriptError};
 
 /// The names every rule sees as constants (docs/design/POLICY-API.md "The facts", plus `params`).
-pub const INJECTED_NAMES: [&str; 7] = [
+pub const INJECTED_NAMES: [&str; 8] = [
     "promotion",
     "image",
     "destination",
@@ -21,6 +21,7 @@ pub const INJECTED_NAMES: [&str; 7] = [
     "rbac",
     "params",
     "environments",
+    "discovery_complete",
 ];
 
 /// One compiled rule.

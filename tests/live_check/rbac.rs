@@ -79,6 +79,10 @@ fn with_namespace_rights_only_discovery_uses_configured_namespaces_and_local_rev
         "{warnings}"
     );
     assert!(warnings.contains("only in dev, prod"), "{warnings}");
+    assert_eq!(
+        facts["discovery_complete"], true,
+        "configured environments say where to look"
+    );
     assert!(
         warnings.contains("grant `list clusterrolebindings` (cluster-wide)"),
         "{warnings}"
@@ -92,5 +96,46 @@ fn with_namespace_rights_only_discovery_uses_configured_namespaces_and_local_rev
         1
     );
     let (code, report) = l.check(&["--config", &config]);
+    assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn discovery_that_could_not_look_everywhere_denies_and_says_the_way_out() {
+    // The case: edit-like rights in dev and prod, no cluster-wide list, no
+    // tollgate.yaml, no --target. Discovery now also looks in `prod`, but a follower could
+    // live anywhere: the gate must not allow on a search it knows to be partial.
+    let l = enforcing("c-manual-trigger");
+    bind(&l.emu, "tollgate-check", Some("dev"));
+    bind(&l.emu, "tollgate-check", Some("prod"));
+    let facts = l.facts(&[]);
+    assert_eq!(facts["discovery_complete"], false, "{facts:#}");
+    assert_eq!(
+        facts["targets"][0]["name"], "simple-app",
+        "prod was searched"
+    );
+    let (code, report) = l.check(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let first = &report["rules"][0];
+    assert_eq!(first["id"], "tollgate/discovery-complete", "{report:#}");
+    assert_eq!(first["outcome"], "deny");
+    let message = first["messages"][0].as_str().unwrap();
+    assert!(
+        message.contains(
+            "could not list deploymentconfigs in namespaces other than dev, prod, production"
+        ),
+        "{message}"
+    );
+    let fix = first["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("--target") && fix.contains("environments:"),
+        "{fix}"
+    );
+
+    // Either way out makes the search complete, and the rules decide again.
+    let (code, report) = l.check(&["--target", "prod/dc/simple-app"]);
+    assert_eq!(code, 0, "{report:#}");
+    let config = l.dir.path().join("tollgate.yaml");
+    std::fs::write(&config, "environments:\n  prod:\n    namespaces: [prod]\n").unwrap();
+    let (code, report) = l.check(&["--config", config.to_str().unwrap()]);
     assert_eq!(code, 0, "{report:#}");
 }

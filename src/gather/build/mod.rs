@@ -53,7 +53,14 @@ pub fn build_facts(
     let resolved = image::resolve_source(objects, &req.source)?;
     let image = image::image_facts(objects, &req.source, &resolved, req.time, &mut warnings);
     let destination = image::destination_facts(objects, &req.destination, &mut warnings);
-    let (workloads, discovery) = targets::select(objects, &req.targets, &req.destination)?;
+    let (workloads, mut discovery) = targets::select(objects, &req.targets, &req.destination)?;
+    let discovery_complete = !req.targets.is_empty() || objects.unsearched.is_empty();
+    if !discovery_complete {
+        discovery.push_str(&format!(
+            "; could not list {}",
+            objects.unsearched.join(", ")
+        ));
+    }
 
     let mut involved: BTreeSet<String> = BTreeSet::new();
     involved.insert(req.source.namespace.clone());
@@ -106,6 +113,7 @@ pub fn build_facts(
         environments: environments(settings, &involved),
         warnings,
         discovery,
+        discovery_complete,
     })
 }
 
