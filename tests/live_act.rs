@@ -2,7 +2,7 @@
 //! seeded with the example states `c-manual-trigger` and `b-automatic-trigger`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use tollgate_emulator as support;
 
 #[path = "live_act/helpers.rs"]
 mod helpers;
@@ -308,7 +308,7 @@ async fn a_deployment_with_a_paused_trigger_gets_the_promoted_image() {
     assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
     let rollout = &out.actions[1 + web];
     assert_eq!(rollout.target, "prod/deployment/web");
-    let pull = support::client::pull_spec("dev", "simple-app", NEW);
+    let pull = support::imageutil::pull_spec("dev", "simple-app", NEW);
     assert_eq!(
         rollout.detail,
         format!("set image of container web to {pull}")

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-mod support;
+use tollgate_emulator as support;
 
 #[path = "live_check/harness.rs"]
 mod harness;

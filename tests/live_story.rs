@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-mod support;
+use tollgate_emulator as support;
 
 // Shared with live_check.rs, which uses the parts this file does not.
 #[allow(dead_code)]

@@ -119,10 +119,6 @@ impl Accounting {
         lock(&self.inner).rules.push(rule);
     }
 
-    pub fn clear_rules(&self) {
-        lock(&self.inner).rules.clear();
-    }
-
     pub fn begin(
         self: &Arc<Self>,
         method: &str,
@@ -200,10 +196,6 @@ impl Accounting {
 
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)
-    }
-
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::SeqCst)
     }
 
     /// Forgets the log and the in-flight maximum (rules stay).

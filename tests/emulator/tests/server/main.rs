@@ -1,28 +1,21 @@
 //! The API emulator driven by the real kube client: conflicts, errors, retag, rollouts, RBAC, faults.
-//!
-//! The cases live in `support/emulator_cases/` (kept out of `support/mod.rs`, so other test
-//! crates that use `mod support;` do not run them again).
+// Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
-#[path = "support/emulator_cases/api.rs"]
 mod api;
-#[path = "support/emulator_cases/apps.rs"]
 mod apps;
-#[path = "support/emulator_cases/images.rs"]
+mod client;
 mod images;
-#[path = "support/emulator_cases/rbac_faults.rs"]
 mod rbac_faults;
+mod seeds;
 
 use std::time::{Duration, Instant};
 
+use client::{call, send, wait_until, DEV_PROD, NEW_DIGEST, OC_TAG_PUT, OLD_DIGEST};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams};
 use serde_json::{json, Value};
-use support::client::{
-    call, pull_spec, send, wait_until, DEV_PROD, NEW_DIGEST, OC_TAG_PUT, OLD_DIGEST,
-};
-use support::{res, Emulator, Fault, FaultRule, RolloutOutcome, UserInfo};
+use tollgate_emulator::imageutil::pull_spec;
+use tollgate_emulator::{res, Emulator, Fault, FaultRule, RolloutOutcome, UserInfo};
 
 pub(crate) const IS: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams";
 pub(crate) const ISTAG: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags";
@@ -62,5 +55,3 @@ pub(crate) fn progressing_reason(dc: &Value) -> String {
         .unwrap_or_default();
     c["reason"].as_str().unwrap_or("").to_string()
 }
-#[path = "support/emulator_cases/seeds.rs"]
-mod seeds;

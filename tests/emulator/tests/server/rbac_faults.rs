@@ -125,7 +125,7 @@ async fn faults_latency_errors_drops_and_accounting() {
         log[4].body.as_ref().unwrap()["tag"]["from"]["kind"],
         "ImageStreamImage"
     );
-    assert_eq!(log[0].user, support::DEFAULT_USER);
+    assert_eq!(log[0].user, tollgate_emulator::DEFAULT_USER);
 
     emu.reset_accounting();
     emu.inject(FaultRule::new(

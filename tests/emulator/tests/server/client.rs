@@ -1,23 +1,21 @@
-//! Small helpers for tests that talk to the emulator through a real `kube::Client`.
+//! Small helpers for cases that talk to the emulator through a real `kube::Client`, and the
+//! fixtures they seed.
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 /// The SCENARIO.md cast (dev stream with latest=2.0/promote=1.0, prod DCs, dev/view binding).
-pub const DEV_PROD: &str = include_str!("seed/dev-prod.yaml");
+pub const DEV_PROD: &str = include_str!("../../data/seed/dev-prod.yaml");
 /// `oc tag dev/simple-app:latest dev/simple-app:promote`'s PUT body (shared fixture, verbatim).
-pub const OC_TAG_PUT: &str = include_str!("seed/synth.oc-tag.PUT-imagestreamtag.request.json");
+pub const OC_TAG_PUT: &str =
+    include_str!("../../data/seed/synth.oc-tag.PUT-imagestreamtag.request.json");
 /// dev/simple-app:latest in DEV_PROD (the 2.0 build, and the digest OC_TAG_PUT pins).
 pub const NEW_DIGEST: &str =
     "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 /// dev/simple-app:promote in DEV_PROD (the 1.0 build prod runs).
 pub const OLD_DIGEST: &str =
     "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-
-pub fn pull_spec(ns: &str, stream: &str, digest: &str) -> String {
-    format!("{}/{ns}/{stream}@{digest}", super::imageutil::REGISTRY)
-}
 
 fn request(method: &str, path: &str, body: Option<&Value>) -> http::Request<Vec<u8>> {
     let content_type = if method == "PATCH" {

@@ -219,10 +219,7 @@ fn synthesize_rcs(store: &mut Store) {
 /// integrated-registry pull spec, and spec tags tracking `<stream>:<tag>` follow it (UpdateTrackingTags).
 pub fn push_image(store: &mut Store, ns: &str, stream_name: &str, tag: &str, image: Value) {
     let digest = meta_str(&image, "name").to_string();
-    let pull = format!(
-        "{}@{digest}",
-        super::imageutil::internal_repo(ns, stream_name)
-    );
+    let pull = super::imageutil::pull_spec(ns, stream_name, &digest);
     let mut image = image;
     image["dockerImageReference"] = json!(pull);
     if store.get(res::IMAGES, "", &digest).is_none() {

@@ -1,28 +1,31 @@
 //! In-process OpenShift API emulator for hermetic tests: the real kube client talks to it over HTTP.
 //!
-//! Use from an integration test with `mod support;`. See `tests/emulator.rs` for examples.
+//! A dev-only workspace member: tollgate's live tests depend on it, and it does not depend on
+//! tollgate (it emulates the server from OpenShift's behaviour, not from tollgate's code). Its
+//! own cases are in `tests/server/`.
+//!
 //! Design: one `World` (store + settings) behind a mutex; every request is served under it and
 //! controllers run synchronously after each write, so tests see the server-side effects of a
 //! call as soon as it returns. Only rollouts move on a ticker (Running → Complete/Failed).
-#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
+// Test support: a failed set-up (bind, kubeconfig, client) is a failed test, with its message.
+#![allow(clippy::expect_used)]
 
-pub mod client;
-pub mod controllers;
-pub mod discovery;
-pub mod errors;
-pub mod faults;
+mod controllers;
+mod discovery;
+mod errors;
+mod faults;
 pub mod imageutil;
 pub mod kubeconfig;
-pub mod rbac;
-pub mod rollouts;
-pub mod routes;
-pub mod routes_apps;
-pub mod routes_image;
-pub mod routes_rbac;
-pub mod seed;
-pub mod server;
-pub mod store;
-pub mod types;
+mod rbac;
+mod rollouts;
+mod routes;
+mod routes_apps;
+mod routes_image;
+mod routes_rbac;
+mod seed;
+mod server;
+mod store;
+mod types;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -33,7 +36,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub use faults::{Fault, FaultRule, LoggedRequest};
-pub use rbac::{Attributes, UserInfo};
+pub use rbac::UserInfo;
 pub use rollouts::RolloutOutcome;
 pub use seed::SeedReport;
 pub use types::res;
@@ -44,13 +47,13 @@ pub const DEFAULT_TOKEN: &str = "sha256~SECRET-TOKEN-do-not-print";
 pub const DEFAULT_USER: &str = "system:serviceaccount:ci:tollgate";
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not hide the real failure).
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Everything the fake cluster knows.
 #[derive(Debug)]
-pub struct World {
+pub(crate) struct World {
     pub store: store::Store,
     /// Bearer token → identity.
     pub identities: BTreeMap<String, UserInfo>,
@@ -60,7 +63,7 @@ pub struct World {
 }
 
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     pub world: Mutex<World>,
     pub acct: Arc<faults::Accounting>,
 }
@@ -69,8 +72,6 @@ pub struct Shared {
 #[derive(Debug, Clone)]
 pub struct Builder {
     tick: Option<Duration>,
-    enforce_rbac: bool,
-    default_roles: bool,
     identities: Vec<(String, UserInfo)>,
 }
 
@@ -81,17 +82,6 @@ impl Builder {
         self
     }
 
-    pub fn enforce_rbac(mut self, on: bool) -> Self {
-        self.enforce_rbac = on;
-        self
-    }
-
-    /// Skip seeding OpenShift/kube ClusterRoles.
-    pub fn without_default_roles(mut self) -> Self {
-        self.default_roles = false;
-        self
-    }
-
     pub fn identity(mut self, token: &str, user: UserInfo) -> Self {
         self.identities.push((token.to_string(), user));
         self
@@ -99,11 +89,9 @@ impl Builder {
 
     pub async fn start(self) -> Emulator {
         let mut store = store::Store::new();
-        if self.default_roles {
-            for text in [rbac::OPENSHIFT_ROLES, rbac::KUBE_ROLES] {
-                let docs = seed::parse_docs(text).expect("built-in roles parse");
-                seed::seed_docs(&mut store, docs);
-            }
+        for text in [rbac::OPENSHIFT_ROLES, rbac::KUBE_ROLES] {
+            let docs = seed::parse_docs(text).expect("built-in roles parse");
+            seed::seed_docs(&mut store, docs);
         }
         let mut identities = BTreeMap::new();
         identities.insert(
@@ -114,7 +102,7 @@ impl Builder {
         let world = World {
             store,
             identities,
-            enforce_rbac: self.enforce_rbac,
+            enforce_rbac: false,
             rollouts: Default::default(),
         };
         let shared = Arc::new(Shared {
@@ -163,8 +151,6 @@ impl Emulator {
     pub fn builder() -> Builder {
         Builder {
             tick: Some(Duration::from_millis(50)),
-            enforce_rbac: false,
-            default_roles: true,
             identities: Vec::new(),
         }
     }
@@ -176,10 +162,6 @@ impl Emulator {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// Writes `<dir>/kubeconfig` for the default identity (namespace `dev`).
@@ -298,13 +280,6 @@ impl Emulator {
             .expect("just stored")
     }
 
-    pub fn delete(&self, resource: &str, ns: &str, name: &str) -> Option<Value> {
-        let mut w = self.world();
-        let gone = w.store.remove(resource, ns, name);
-        controllers::reconcile(&mut w);
-        gone
-    }
-
     /// Runs every controller once to a fixed point (e.g. after seeding).
     pub fn run_controllers(&self) {
         controllers::reconcile(&mut self.world());
@@ -312,18 +287,9 @@ impl Emulator {
 
     // ---- identities and RBAC -------------------------------------------------------------
 
-    pub fn add_identity(&self, token: &str, user: UserInfo) {
-        self.world().identities.insert(token.to_string(), user);
-    }
-
     /// Enforce RBAC on every request for the token's identity (403 Forbidden when denied).
     pub fn set_enforce_rbac(&self, on: bool) {
         self.world().enforce_rbac = on;
-    }
-
-    /// What the RBAC evaluator says, without HTTP.
-    pub fn authorize(&self, user: &UserInfo, attrs: &Attributes) -> (bool, String) {
-        rbac::authorize(&self.world().store, user, attrs)
     }
 
     // ---- rollouts ------------------------------------------------------------------------
@@ -345,10 +311,6 @@ impl Emulator {
 
     pub fn inject(&self, rule: FaultRule) {
         self.shared.acct.add_rule(rule);
-    }
-
-    pub fn clear_faults(&self) {
-        self.shared.acct.clear_rules();
     }
 
     /// Every request so far, in arrival order.

@@ -25,20 +25,6 @@ impl ResourceType {
             format!("{}/{}", self.group, self.version)
         }
     }
-
-    /// The URL prefix of the collection, e.g. `/apis/image.openshift.io/v1/namespaces/dev/imagestreams`.
-    pub fn collection_path(&self, ns: &str) -> String {
-        let root = if self.group.is_empty() {
-            format!("/api/{}", self.version)
-        } else {
-            format!("/apis/{}/{}", self.group, self.version)
-        };
-        if self.namespaced {
-            format!("{root}/namespaces/{ns}/{}", self.plural)
-        } else {
-            format!("{root}/{}", self.plural)
-        }
-    }
 }
 
 pub fn resource_key(group: &str, plural: &str) -> String {

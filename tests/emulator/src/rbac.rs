@@ -7,8 +7,9 @@ use super::types::{meta_str, res, str_at};
 
 /// OpenShift's image/app roles (fixture `clusterroles.image-and-apps.subset.yaml`, derived from
 /// openshift-apiserver's rendered bootstrap policy) and trimmed kube view/edit/admin/cluster-admin.
-pub const OPENSHIFT_ROLES: &str = include_str!("roles/clusterroles.image-and-apps.subset.yaml");
-pub const KUBE_ROLES: &str = include_str!("roles/kube-roles.yaml");
+pub const OPENSHIFT_ROLES: &str =
+    include_str!("../data/roles/clusterroles.image-and-apps.subset.yaml");
+pub const KUBE_ROLES: &str = include_str!("../data/roles/kube-roles.yaml");
 
 /// Who a request or review is about. Groups are taken as given; nothing is expanded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

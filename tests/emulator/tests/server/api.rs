@@ -93,7 +93,7 @@ async fn kubeconfig_and_self_reviews_carry_the_token_identity() {
     let path = emu.kubeconfig(dir.path());
     assert!(std::fs::read_to_string(&path)
         .unwrap()
-        .contains(support::DEFAULT_TOKEN));
+        .contains(tollgate_emulator::DEFAULT_TOKEN));
     let kubeconfig = kube::config::Kubeconfig::read_from(&path).unwrap();
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
         .await
@@ -108,7 +108,10 @@ async fn kubeconfig_and_self_reviews_carry_the_token_identity() {
     )
     .await
     .unwrap();
-    assert_eq!(me["status"]["userInfo"]["username"], support::DEFAULT_USER);
+    assert_eq!(
+        me["status"]["userInfo"]["username"],
+        tollgate_emulator::DEFAULT_USER
+    );
     let other = call(
         &emu.client_as("other-token"),
         "POST",

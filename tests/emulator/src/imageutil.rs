@@ -13,6 +13,12 @@ pub fn internal_repo(ns: &str, name: &str) -> String {
     format!("{REGISTRY}/{ns}/{name}")
 }
 
+/// The digest-pinned pull spec of `image` in stream `ns/name`'s internal repository: what a
+/// build push records, and what a `Local` reference policy resolves to.
+pub fn pull_spec(ns: &str, name: &str, image: &str) -> String {
+    format!("{}@{image}", internal_repo(ns, name))
+}
+
 /// Fills what the server always sets on a stream: status.dockerImageRepository, lookupPolicy.
 pub fn default_stream(stream: &mut Value) {
     let repo = internal_repo(meta_str(stream, "namespace"), meta_str(stream, "name"));
@@ -42,17 +48,41 @@ pub fn latest_event<'a>(stream: &'a Value, tag: &str) -> Option<&'a Value> {
     status_tag(stream, tag)?["items"].as_array()?.first()
 }
 
-/// ResolveLatestTaggedImage: the pull spec a trigger writes, honouring the referencePolicy.
+/// ResolveLatestTaggedImage (library-go `imageutil/helpers.go`): the pull spec an image trigger
+/// writes for `tag` (empty = `latest`). The newest status event of the tag is resolved by the
+/// spec tag's reference policy: `Local` pulls through the integrated registry,
+/// `<status.dockerImageRepository>@<event.image>` with any tag on the repository dropped
+/// (`reference.Exact()` with `ID` set and `Tag` cleared); every other policy, a missing spec
+/// tag, or a `Local` stream without a repository or an event without an image ID gives the
+/// event's own `dockerImageReference`. None when the tag has no event, or the chosen reference
+/// is empty (callers then treat the tag as unresolved, as the trigger controller does).
 pub fn resolve_latest(stream: &Value, tag: &str) -> Option<String> {
+    let tag = if tag.is_empty() { "latest" } else { tag };
     let event = latest_event(stream, tag)?;
-    let image = str_at(event, "/image");
-    let local = spec_tag(stream, tag).is_some_and(|t| t["referencePolicy"]["type"] == "Local");
-    let repo = str_at(stream, "/status/dockerImageRepository");
-    if local && !image.is_empty() && !repo.is_empty() {
-        return Some(format!("{repo}@{image}"));
+    let policy = spec_tag(stream, tag)
+        .and_then(|t| t["referencePolicy"]["type"].as_str())
+        .unwrap_or("Source");
+    let resolved = match (policy, event["image"].as_str()) {
+        ("Local", Some(id)) if !id.is_empty() => stream["status"]["dockerImageRepository"]
+            .as_str()
+            .filter(|repo| !repo.is_empty())
+            .map(|repo| format!("{}@{id}", untagged(repo))),
+        _ => None,
+    };
+    resolved
+        .or_else(|| event["dockerImageReference"].as_str().map(str::to_string))
+        .filter(|pull| !pull.is_empty())
+}
+
+/// `registry/ns/name[:tag][@id]` without its tag and ID. A colon before the last `/` belongs to
+/// the registry host's port, not to a tag.
+fn untagged(repo: &str) -> &str {
+    let repo = repo.split_once('@').map_or(repo, |(r, _)| r);
+    let name_start = repo.rfind('/').map_or(0, |i| i + 1);
+    match repo[name_start..].rfind(':') {
+        Some(i) => &repo[..name_start + i],
+        None => repo,
     }
-    let pull = str_at(event, "/dockerImageReference");
-    (!pull.is_empty()).then(|| pull.to_string())
 }
 
 /// ResolveImageID: the one event whose image starts with `prefix`, over all status histories.
@@ -378,4 +408,88 @@ pub fn new_isimage(store: &Store, stream: &Value, digest: &str) -> ApiResult<Val
         },
         "image": img,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPO: &str = "image-registry.openshift-image-registry.svc:5000/dev/app";
+    const ID: &str = "sha256:aaaa";
+    const EXTERNAL: &str = "quay.io/acme/app@sha256:aaaa";
+
+    /// A stream whose `tag` has one event pulled from `pull`, under reference `policy`.
+    fn stream(policy: Option<&str>, repo: &str, image: &str, pull: &str) -> Value {
+        let mut spec_tag =
+            json!({ "name": "latest", "from": { "kind": "DockerImage", "name": pull } });
+        if let Some(p) = policy {
+            spec_tag["referencePolicy"] = json!({ "type": p });
+        }
+        json!({
+            "metadata": { "namespace": "dev", "name": "app" },
+            "spec": { "tags": [spec_tag] },
+            "status": {
+                "dockerImageRepository": repo,
+                "tags": [{ "tag": "latest", "items": [
+                    { "image": image, "dockerImageReference": pull },
+                    { "image": "sha256:older", "dockerImageReference": "quay.io/acme/app@sha256:older" },
+                ] }],
+            },
+        })
+    }
+
+    #[test]
+    fn source_policy_gives_the_newest_events_own_reference() {
+        let s = stream(Some("Source"), REPO, ID, EXTERNAL);
+        assert_eq!(resolve_latest(&s, "latest").as_deref(), Some(EXTERNAL));
+        let no_policy = stream(None, REPO, ID, EXTERNAL);
+        assert_eq!(
+            resolve_latest(&no_policy, "latest").as_deref(),
+            Some(EXTERNAL)
+        );
+    }
+
+    #[test]
+    fn local_policy_pulls_through_the_integrated_registry() {
+        let s = stream(Some("Local"), REPO, ID, EXTERNAL);
+        let want = format!("{REPO}@{ID}");
+        assert_eq!(resolve_latest(&s, "latest"), Some(want.clone()));
+        // An empty tag name means `latest`.
+        assert_eq!(resolve_latest(&s, ""), Some(want));
+        // A tag on the repository is dropped; the registry's port is kept.
+        let tagged = stream(Some("Local"), &format!("{REPO}:v1"), ID, EXTERNAL);
+        assert_eq!(
+            resolve_latest(&tagged, "latest"),
+            Some(format!("{REPO}@{ID}"))
+        );
+    }
+
+    #[test]
+    fn local_policy_falls_back_to_the_event_reference() {
+        let no_repo = stream(Some("Local"), "", ID, EXTERNAL);
+        assert_eq!(
+            resolve_latest(&no_repo, "latest").as_deref(),
+            Some(EXTERNAL)
+        );
+        let no_image = stream(Some("Local"), REPO, "", EXTERNAL);
+        assert_eq!(
+            resolve_latest(&no_image, "latest").as_deref(),
+            Some(EXTERNAL)
+        );
+    }
+
+    #[test]
+    fn a_tag_without_events_or_reference_is_unresolved() {
+        let s = stream(Some("Source"), REPO, ID, EXTERNAL);
+        assert_eq!(resolve_latest(&s, "missing"), None);
+        let empty = stream(Some("Source"), REPO, ID, "");
+        assert_eq!(resolve_latest(&empty, "latest"), None);
+    }
+
+    #[test]
+    fn the_status_tag_resolves_even_without_a_spec_tag() {
+        let mut s = stream(Some("Local"), REPO, ID, EXTERNAL);
+        s["spec"]["tags"] = json!([]);
+        assert_eq!(resolve_latest(&s, "latest").as_deref(), Some(EXTERNAL));
+    }
 }
