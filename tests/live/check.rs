@@ -2,23 +2,15 @@
 //!
 //! The emulator runs on a multi-thread tokio runtime owned by the test; the CLI binary runs as
 //! a child process, exactly as a pipeline runs it.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-use tollgate_emulator as support;
-
-#[path = "live_check/harness.rs"]
-mod harness;
-#[path = "live_check/rbac.rs"]
 mod rbac;
 
 use std::time::{Duration, Instant};
 
-use common::{rules_with, tollgate, DEST, NOW, SOURCE};
-use harness::{json, live, seed_dir, snapshot_check, stderr};
+use crate::common::{rules_with, tollgate, DEST, NOW, SOURCE};
+use crate::harness::{json, live, seed_dir, snapshot_check, stderr};
 use serde_json::Value;
-use support::{Fault, FaultRule, DEFAULT_TOKEN, DEFAULT_USER};
+use tollgate_emulator::{Fault, FaultRule, LoggedRequest, DEFAULT_TOKEN, DEFAULT_USER};
 
 const IS_PATH: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app";
 const DEV_RB_PATH: &str = "/apis/rbac.authorization.k8s.io/v1/namespaces/dev/rolebindings";
@@ -185,7 +177,7 @@ fn reads_go_in_two_concurrent_waves() {
     );
 
     // Wave 1: who we are and what names the rest, together; wave 2: what depends on it.
-    let pos = |pred: &dyn Fn(&support::LoggedRequest) -> bool| -> Vec<usize> {
+    let pos = |pred: &dyn Fn(&LoggedRequest) -> bool| -> Vec<usize> {
         log.iter().filter(|r| pred(r)).map(|r| r.seq).collect()
     };
     let whoami = pos(&|r| r.path.ends_with("/selfsubjectreviews"));
@@ -253,7 +245,7 @@ fn an_unreachable_cluster_exits_2_without_credentials() {
         .local_addr()
         .unwrap()
         .port();
-    let kubeconfig = support::kubeconfig::write(
+    let kubeconfig = tollgate_emulator::kubeconfig::write(
         dir.path(),
         &format!("http://127.0.0.1:{port}"),
         DEFAULT_TOKEN,

@@ -1,5 +1,4 @@
 //! The policy engine against bad, hostile and odd rules: each gives a clear outcome or error.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

@@ -5,8 +5,9 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use super::common::{tollgate, DEST, NOW, SOURCE};
-use super::support::Emulator;
+use tollgate_emulator::Emulator;
+
+use crate::common::{tollgate, DEST, NOW, SOURCE};
 
 /// An emulator seeded with one example state, and a kubeconfig for it.
 pub struct Live {

@@ -1,10 +1,6 @@
 //! The SCENARIO.md story through the CLI on the seed snapshots: decisions, failing rules, exit codes.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{rules_with, tollgate, DEST, NOW, SOURCE};
+use crate::common::{rules_with, tollgate, DEST, NOW, SOURCE};
 
 use serde_json::Value;
 

@@ -1,11 +1,7 @@
 //! `tollgate test` through the CLI: the shipped pack's cases pass, a failing case shows the
 //! difference (exit 1), a malformed case file is named (exit 2), untested rules are listed.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::tollgate;
+use crate::common::tollgate;
 
 use std::path::Path;
 

@@ -1,6 +1,5 @@
 //! The shared rule library: `lib/*.rhai` modules imported by name, from the policy directory's
 //! `lib/` only; anything else is a compile error with its position.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 

@@ -1,15 +1,11 @@
 //! Explaining a block through the CLI: a denied rule shows the fact values its code reads
 //! (text under its messages, JSON in `rules[].facts_read`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+use crate::common::tollgate;
 use serde_json::Value;
 
 fn check(output: &str) -> (i32, String) {
-    let out = Command::cargo_bin("tollgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
+    let out = tollgate()
         .args([
             "check",
             "dev/simple-app:latest",

@@ -1,11 +1,9 @@
 //! Keeps the README true: its configuration parses, and every `tollgate …` command it shows
 //! uses only commands and flags the binary accepts.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 
-use assert_cmd::Command;
+use crate::common::tollgate;
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
@@ -58,11 +56,7 @@ fn every_command_shown_uses_real_flags() {
             };
             let mut words = rest.split_whitespace();
             let command = words.next().unwrap();
-            let help = Command::cargo_bin("tollgate")
-                .unwrap()
-                .args([command, "--help"])
-                .output()
-                .unwrap();
+            let help = tollgate().args([command, "--help"]).output().unwrap();
             assert!(
                 help.status.success(),
                 "`{command}` is not a command: {line}"
@@ -105,11 +99,7 @@ fn the_ci_examples_parse_and_use_real_flags() {
         let helps: Vec<String> = commands
             .iter()
             .map(|c| {
-                let out = Command::cargo_bin("tollgate")
-                    .unwrap()
-                    .args([c, "--help"])
-                    .output()
-                    .unwrap();
+                let out = tollgate().args([c, "--help"]).output().unwrap();
                 String::from_utf8(out.stdout).unwrap()
             })
             .collect();

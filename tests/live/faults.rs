@@ -1,22 +1,12 @@
 //! Faults during `tollgate promote` on a live cluster, through the CLI against the emulator:
 //! conflicts, a source that moves between the decision and the write, a connection dropped
 //! mid-wait, a rollout that fails. Each ends in the exit status CLI.md gives it.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-use tollgate_emulator as support;
-
-// Shared with live_check.rs, which uses the parts this file does not.
-#[allow(dead_code)]
-#[path = "live_check/harness.rs"]
-mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{json, live, stderr, Live};
+use crate::harness::{json, live, stderr, Live};
 use serde_json::Value;
-use support::{Fault, FaultRule, RolloutOutcome};
+use tollgate_emulator::{Fault, FaultRule, RolloutOutcome};
 
 const ISTAG: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags/simple-app:promote";
 const SOURCE_STREAM: &str = "/apis/image.openshift.io/v1/namespaces/dev/imagestreams/simple-app";

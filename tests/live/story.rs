@@ -1,20 +1,10 @@
 //! SCENARIO.md end to end: `tollgate promote` through the CLI against the in-process OpenShift
 //! API emulator, one step of the story after another, asserting what was (not) written.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-use tollgate_emulator as support;
-
-// Shared with live_check.rs, which uses the parts this file does not.
-#[allow(dead_code)]
-#[path = "live_check/harness.rs"]
-mod harness;
-
-use common::rules_with;
-use harness::{json, live, stderr, Live};
+use crate::common::rules_with;
+use crate::harness::{json, live, stderr, Live};
 use serde_json::Value;
-use support::{res, DEFAULT_TOKEN};
+use tollgate_emulator::{res, Fault, FaultRule, DEFAULT_TOKEN};
 
 const BUILD_3: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
 const INSTANTIATE: &str =
@@ -213,7 +203,7 @@ fn a_live_dry_run_writes_nothing() {
 fn a_failed_rollout_after_the_retag_exits_3_with_the_restore_command() {
     let l = live("c-manual-trigger");
     l.emu
-        .inject(support::FaultRule::new("POST", INSTANTIATE, support::Fault::Status(500)).times(1));
+        .inject(FaultRule::new("POST", INSTANTIATE, Fault::Status(500)).times(1));
     let (code, r) = promote(&l, &[]);
     assert_eq!(code, 3, "{r:#}");
     assert_eq!(r["execution"]["state"], "partial", "{r:#}");

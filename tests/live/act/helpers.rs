@@ -1,19 +1,9 @@
-//! Helpers for `tests/live_act.rs`: seeded emulators, facts that match what they hold, and
-//! request-log queries.
-
-use std::path::PathBuf;
-use std::time::Duration;
+//! Helpers for the act cases: the request paths and digests they assert, and queries of the
+//! emulator's request log and objects. (Calls into tollgate itself are in `crate::crate_api`.)
 
 use serde_json::Value;
-use time::macros::datetime;
-use tollgate::act::{execute, ActOptions, ActOutcome, Receipt};
-use tollgate::config::Settings;
-use tollgate::facts::Facts;
-use tollgate::gather::{build_facts, load, PromotionRequest};
-use tollgate::plan::RolloutMode;
-use tollgate::refs::{parse_destination, parse_source};
-
-use crate::support::{res, Emulator, LoggedRequest};
+use tollgate::act::ActOutcome;
+use tollgate_emulator::{Emulator, LoggedRequest};
 
 /// dev/simple-app:latest in the seed: the 2.0 build being promoted.
 pub const NEW: &str = "sha256:7c3e0f5a2b9d4e6f8a1c3b5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f";
@@ -25,83 +15,6 @@ pub const ISTAG_PUT: &str =
 pub const INSTANTIATE: &str =
     "/apis/apps.openshift.io/v1/namespaces/prod/deploymentconfigs/simple-app/instantiate";
 pub const RC2: &str = "/api/v1/namespaces/prod/replicationcontrollers/simple-app-2";
-
-pub fn seed(state: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/seed")
-        .join(state)
-}
-
-fn request() -> PromotionRequest {
-    PromotionRequest {
-        source: parse_source("dev/simple-app:latest", None).unwrap(),
-        destination: parse_destination("dev/simple-app:promote", None).unwrap(),
-        targets: vec![],
-        reason: Some("release 2.0".into()),
-        requested_by: Some("system:serviceaccount:ci:tollgate".into()),
-        time: datetime!(2024-03-05 12:00:00 UTC),
-    }
-}
-
-/// An emulator seeded with an example state, and the facts of that same state.
-pub async fn seeded(state: &str) -> (Emulator, Facts) {
-    let emu = Emulator::start().await;
-    let report = emu.seed_dir(seed(state)).unwrap();
-    assert!(report.skipped.is_empty(), "{report:?}");
-    let objects = load(&[seed(state)]).unwrap();
-    let facts = build_facts(&objects, &request(), &Settings::default()).unwrap();
-    (emu, facts)
-}
-
-/// Facts of what the emulator holds now, as a live gather would see them: its objects are
-/// exported to a directory and read back as a snapshot.
-pub fn facts_now(emu: &Emulator) -> Facts {
-    let dir = tempfile::tempdir().unwrap();
-    let kinds = [
-        res::IMAGESTREAMS,
-        res::DEPLOYMENTCONFIGS,
-        res::DEPLOYMENTS,
-        res::REPLICATIONCONTROLLERS,
-        res::ROLEBINDINGS,
-    ];
-    let mut n = 0;
-    for kind in kinds {
-        for obj in emu.objects(kind, None) {
-            n += 1;
-            let file = dir.path().join(format!("{n:03}.json"));
-            std::fs::write(file, serde_json::to_string(&obj).unwrap()).unwrap();
-        }
-    }
-    let objects = load(&[dir.path().to_path_buf()]).unwrap();
-    build_facts(&objects, &request(), &Settings::default()).unwrap()
-}
-
-pub fn options(rollout: RolloutMode, wait: bool) -> ActOptions {
-    let receipt = Receipt {
-        decision: "allow".into(),
-        rules_digest: "sha256:rules".into(),
-        promoted_by: Some("system:serviceaccount:ci:tollgate".into()),
-        promoted_at: "2024-03-05T12:00:01Z".into(),
-        reason: Some("release 2.0".into()),
-    };
-    ActOptions {
-        rollout,
-        wait,
-        timeout: Duration::from_secs(20),
-        poll: Duration::from_millis(20),
-        receipt,
-    }
-}
-
-/// Runs `execute`, returning the outcome and the progress lines.
-pub async fn act(emu: &Emulator, facts: &Facts, opts: &ActOptions) -> (ActOutcome, Vec<String>) {
-    let mut lines = Vec::new();
-    let outcome = execute(&emu.client(), facts, opts, &mut |l: &str| {
-        lines.push(l.to_string())
-    })
-    .await;
-    (outcome, lines)
-}
 
 /// Requests that could change something.
 pub fn writes(emu: &Emulator) -> Vec<LoggedRequest> {

@@ -1,20 +1,17 @@
 //! Acting on a live cluster (`tollgate::act::execute`) against the in-process API emulator,
 //! seeded with the example states `c-manual-trigger` and `b-automatic-trigger`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tollgate_emulator as support;
-
-#[path = "live_act/helpers.rs"]
 mod helpers;
 
+use crate::crate_api::{act, facts_now, options, seeded};
 use helpers::*;
 use serde_json::json;
-use support::{Fault, FaultRule, RolloutOutcome};
 use tollgate::act::{
     ActState, ANN_DECISION, ANN_DIGEST, ANN_PROMOTED_BY, ANN_REASON, ANN_RULES_DIGEST,
 };
 use tollgate::exit::ExitStatus;
 use tollgate::plan::RolloutMode;
+use tollgate_emulator::{Fault, FaultRule, RolloutOutcome};
 
 #[tokio::test]
 async fn manual_dc_is_retagged_instantiated_and_followed() {
@@ -125,7 +122,7 @@ async fn running_again_on_the_promoted_state_writes_nothing() {
 async fn a_conflict_is_retried_without_clobbering_other_tags() {
     let (emu, facts) = seeded("c-manual-trigger").await;
     // Another tag on the stream, which a sloppy retag (merge patch of spec.tags) would wipe.
-    emu.modify(support::res::IMAGESTREAMS, "dev", "simple-app", |s| {
+    emu.modify(tollgate_emulator::res::IMAGESTREAMS, "dev", "simple-app", |s| {
         s["spec"]["tags"].as_array_mut().unwrap().push(json!({
             "name": "stable", "annotations": { "owner": "qa" },
             "from": { "kind": "ImageStreamImage", "namespace": "dev", "name": format!("simple-app@{OLD}") },
@@ -308,7 +305,7 @@ async fn a_deployment_with_a_paused_trigger_gets_the_promoted_image() {
     assert_eq!(out.state, ActState::Done, "{:#?}", out.actions);
     let rollout = &out.actions[1 + web];
     assert_eq!(rollout.target, "prod/deployment/web");
-    let pull = support::imageutil::pull_spec("dev", "simple-app", NEW);
+    let pull = tollgate_emulator::imageutil::pull_spec("dev", "simple-app", NEW);
     assert_eq!(
         rollout.detail,
         format!("set image of container web to {pull}")

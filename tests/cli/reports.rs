@@ -1,11 +1,7 @@
 //! Report formats through the CLI on the seed states, each checked by a parser or its schema:
 //! SARIF against the 2.1.0 JSON schema, JUnit as XML, GitHub workflow commands, Markdown.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{tollgate, DEST, NOW, SOURCE};
+use crate::common::{tollgate, DEST, NOW, SOURCE};
 
 use quick_xml::events::Event;
 use serde_json::Value;

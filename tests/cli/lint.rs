@@ -1,22 +1,17 @@
 //! `tollgate lint` through the CLI: each defect class is reported at its file:line:col with a
 //! caret (and a "did you mean" where one exists); the shipped pack lints clean.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::tollgate;
 
 fn lint(dirs: &[&Path]) -> (i32, String) {
-    let out = Command::cargo_bin("tollgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
-        .arg("lint")
-        .args(dirs)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let out = tollgate().arg("lint").args(dirs).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap(), text)
 }
 

@@ -1,7 +1,5 @@
 //! Facts built from the seed snapshots (`examples/seed/`): the SCENARIO.md story, state by state.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::PathBuf;
 
 use time::macros::datetime;

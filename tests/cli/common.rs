@@ -1,8 +1,5 @@
 //! What the CLI tests share: the seed promotion, a pinned "now", and the binary to run.
 
-// Each test crate uses a different part of this module.
-#![allow(dead_code)]
-
 use assert_cmd::Command;
 use serde_json::Value;
 

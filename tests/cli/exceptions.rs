@@ -1,11 +1,7 @@
 //! Exceptions in `tollgate.yaml` through the CLI on seed state b, where `prod-manual-trigger`
 //! denies `prod/dc/simple-app`: waived, expired, stale, too long, missing field, expiring soon.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{tollgate, DEST, NOW, SOURCE};
+use crate::common::{tollgate, DEST, NOW, SOURCE};
 
 use serde_json::Value;
 

@@ -1,10 +1,6 @@
 //! Bad input through the CLI: each gives a clear message naming what is at fault, and exit 2.
-// Test code: a failed unwrap is a failed test, with its message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{tollgate, NOW};
+use crate::common::{tollgate, NOW};
 
 use std::path::{Path, PathBuf};
 

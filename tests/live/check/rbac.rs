@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use super::harness::{live, Live};
-use super::support::Emulator;
+use crate::harness::{live, Live};
+use tollgate_emulator::Emulator;
 
 /// Binds a ClusterRole of `examples/rbac/tollgate-clusterroles.yaml` to the gate's service
 /// account: cluster-wide (`ns` None) or in one namespace.
