@@ -1,0 +1,14 @@
+//! Tollgate through its CLI, on the seed snapshots and small packs written per case: decisions
+//! and exit codes, bad input, exceptions, explain, lint, reports, rule tests, and the README.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod common;
+mod exceptions;
+mod explain;
+mod lint;
+mod readme;
+mod reports;
+mod rule_tests;
+mod seed;
