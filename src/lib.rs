@@ -14,6 +14,7 @@ pub mod error;
 pub mod exit;
 pub mod facts;
 pub mod gather;
+pub mod input;
 pub mod openshift;
 pub mod plan;
 pub mod policy;
