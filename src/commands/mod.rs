@@ -68,7 +68,8 @@ pub(crate) fn load_settings(explicit: Option<&Path>) -> Result<Settings, Error> 
         None if default.is_file() => default,
         None => return Ok(Settings::default()),
     };
-    let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+    let text = crate::input::read_text(path, crate::config::MAX_CONFIG_BYTES, None)
+        .map_err(|e| file_error(path, e))?;
     let settings = Settings::parse(&text, &path.display().to_string())?;
     tracing::info!(config = %path.display(), "configuration loaded");
     Ok(settings)
@@ -109,11 +110,20 @@ pub(crate) fn load_rules(
 fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Error> {
     match text {
         None => Ok(OffsetDateTime::now_utc()),
-        Some(t) => OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
-            Error::Usage(format!(
-                "--time `{t}`: not an RFC 3339 time ({e}); example: 2024-03-05T12:00:00Z"
-            ))
-        }),
+        // RFC 3339 allows a leap second (`23:59:60`), which `time` cannot represent: read it
+        // as the second before, which no age or expiry rule can tell apart.
+        Some(t) => OffsetDateTime::parse(t, &Rfc3339)
+            .or_else(|e| match t.get(17..19) {
+                Some("60") if t.get(16..17) == Some(":") => {
+                    OffsetDateTime::parse(&format!("{}59{}", &t[..17], &t[19..]), &Rfc3339)
+                }
+                _ => Err(e),
+            })
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "--time `{t}`: not an RFC 3339 time ({e}); example: 2024-03-05T12:00:00Z"
+                ))
+            }),
     }
 }
 
@@ -126,12 +136,20 @@ pub(crate) fn gather_facts(
     settings: &Settings,
 ) -> Result<Facts, Error> {
     if let Some(path) = &src.facts {
-        return replay(path, req);
+        let facts = replay(path, req, src.max_snapshot_file_bytes)?;
+        if let Some(t) = &src.time {
+            return Err(Error::Usage(format!("--time `{t}` cannot be used with --facts: the facts in {} were gathered at {} (their `promotion.time`); drop --time, or gather new facts with `tollgate facts --time …`", path.display(), facts.promotion.time)));
+        }
+        return Ok(facts);
     }
     if src.snapshot.is_empty() {
         return live_facts(req, p, src, settings);
     }
-    let objects = gather::snapshot::load(&src.snapshot)?;
+    let limits = gather::snapshot::LoadLimits {
+        max_file_bytes: src.max_snapshot_file_bytes,
+        max_total_bytes: src.max_snapshot_bytes,
+    };
+    let objects = gather::snapshot::load_with(&src.snapshot, &limits)?;
     let request = PromotionRequest {
         source: req.source.clone(),
         destination: req.destination.clone(),
@@ -192,9 +210,10 @@ fn live_facts(
 }
 
 /// Reads a facts document written by `tollgate facts` and checks it is for this promotion.
-fn replay(path: &Path, req: &Request) -> Result<Facts, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+fn replay(path: &Path, req: &Request, max_bytes: u64) -> Result<Facts, Error> {
+    let text = crate::input::read_text(path, max_bytes, Some("--max-snapshot-file-bytes"))
+        .map_err(|e| file_error(path, e))?;
+    let value = gather::strict_json::from_str(&text).map_err(|e| {
         file_error(
             path,
             format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
@@ -209,6 +228,7 @@ fn replay(path: &Path, req: &Request) -> Result<Facts, Error> {
     }
     let facts: Facts = serde_path_to_error::deserialize(value)
         .map_err(|e| file_error(path, format!("at `{}`: {}", e.path(), e.inner())))?;
+    crate::facts::validate::validate(&facts).map_err(|e| file_error(path, e))?;
     let (want_src, want_dst) = (req.source.to_string(), req.destination.to_string());
     if facts.promotion.source.reference != want_src
         || facts.promotion.destination.reference != want_dst
