@@ -101,9 +101,19 @@ pub struct FactsSourceArgs {
     pub namespace: Option<String>,
 
     /// Evaluate as if the facts were gathered at this RFC 3339 time (default: now). Makes
-    /// snapshot runs reproducible, e.g. for image-age.
+    /// snapshot runs reproducible, e.g. for image-age. Refused with --facts (a facts file
+    /// carries its own `promotion.time`). A leap second (`:60`) is read as `:59`.
     #[arg(long, value_name = "TIME")]
     pub time: Option<String>,
+
+    /// The largest snapshot or facts file read, in bytes (default 1 GiB); a bigger one is
+    /// refused before it is read.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::gather::snapshot::DEFAULT_MAX_FILE_BYTES)]
+    pub max_snapshot_file_bytes: u64,
+
+    /// The most bytes read over all the files of a snapshot (default 4 GiB).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::gather::snapshot::DEFAULT_MAX_TOTAL_BYTES)]
+    pub max_snapshot_bytes: u64,
 }
 
 /// Which rules, how configured.

@@ -10,6 +10,10 @@ use thiserror::Error;
 
 use crate::refs::is_dns_label;
 
+/// The largest `tollgate.yaml` read (4 MiB): a configuration is a page or two; a bigger file is
+/// refused before it is read.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
 /// How a rule's findings count, as configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -278,13 +282,9 @@ fn exception(
         ),
     };
     if let Some(d) = &e.digest {
-        let hex = d.strip_prefix("sha256:").unwrap_or("");
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(at(
-                "digest",
-                &format!("`{d}` is not a digest (sha256: and 64 hex digits)"),
-            ));
-        }
+        // Lowercase only: OpenShift writes digests in lowercase, so an uppercase one would
+        // never match and the exception would silently do nothing.
+        crate::refs::validate_digest(d).map_err(|e| at("digest", &e))?;
     }
     let days = (expires - today).whole_days();
     if days > max_days {

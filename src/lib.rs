@@ -15,6 +15,7 @@ pub mod exit;
 pub mod facts;
 pub mod gate;
 pub mod gather;
+pub mod input;
 pub mod openshift;
 pub mod plan;
 pub mod policy;

@@ -90,6 +90,21 @@ pub fn is_tag_name(s: &str) -> bool {
         && chars.all(|c| ok(c) || c == '.' || c == '-')
 }
 
+/// Checks an image digest: `sha256:` followed by exactly 64 lowercase hex digits, the only form
+/// OpenShift writes. Anything else (uppercase, another algorithm, a path such as `/../`) could
+/// never match the image the gate checked, so it is refused wherever it is read. The message
+/// shows the value escaped and shortened, since it may come from a crafted file.
+pub fn validate_digest(s: &str) -> Result<(), String> {
+    if is_digest(s) {
+        return Ok(());
+    }
+    let shown: String = s.chars().take(80).collect();
+    let more = if s.chars().count() > 80 { "…" } else { "" };
+    Err(format!(
+        "{shown:?}{more} is not an image digest (`sha256:` and 64 lowercase hex digits)"
+    ))
+}
+
 /// `sha256:` followed by 64 lowercase hex digits.
 pub fn is_digest(s: &str) -> bool {
     s.strip_prefix("sha256:").is_some_and(|h| {

@@ -7,6 +7,7 @@ use crate::cli::{FactsSourceArgs, FailOnArg, PolicyArgs, PromotionArgs};
 use crate::cluster::{self, ConnectOptions};
 use crate::error::Error;
 use crate::gate::{FactsSource, Gate, Promotion};
+use crate::gather::snapshot::LoadLimits;
 use crate::refs::{parse_destination, parse_source, parse_target};
 use crate::verdict::FailOn;
 
@@ -21,9 +22,13 @@ fn connect_options(src: &FactsSourceArgs) -> ConnectOptions {
 /// `--snapshot`, else `--facts`, else the live cluster.
 pub fn facts_source(src: &FactsSourceArgs) -> FactsSource {
     if let Some(path) = &src.facts {
-        FactsSource::FactsFile(path.clone())
+        FactsSource::FactsFile(path.clone(), src.max_snapshot_file_bytes)
     } else if !src.snapshot.is_empty() {
-        FactsSource::Snapshot(src.snapshot.clone())
+        let limits = LoadLimits {
+            max_file_bytes: src.max_snapshot_file_bytes,
+            max_total_bytes: src.max_snapshot_bytes,
+        };
+        FactsSource::Snapshot(src.snapshot.clone(), limits)
     } else {
         FactsSource::Live(connect_options(src))
     }
@@ -40,11 +45,20 @@ fn default_namespace(src: &FactsSourceArgs) -> Option<String> {
 
 fn parse_time(text: Option<&str>) -> Result<Option<OffsetDateTime>, Error> {
     text.map(|t| {
-        OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
-            Error::Usage(format!(
-                "--time `{t}`: not an RFC 3339 time ({e}); example: 2024-03-05T12:00:00Z"
-            ))
-        })
+        // RFC 3339 allows a leap second (`23:59:60`), which `time` cannot represent: read it
+        // as the second before, which no age or expiry rule can tell apart.
+        OffsetDateTime::parse(t, &Rfc3339)
+            .or_else(|e| match t.get(17..19) {
+                Some("60") if t.get(16..17) == Some(":") => {
+                    OffsetDateTime::parse(&format!("{}59{}", &t[..17], &t[19..]), &Rfc3339)
+                }
+                _ => Err(e),
+            })
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "--time `{t}`: not an RFC 3339 time ({e}); example: 2024-03-05T12:00:00Z"
+                ))
+            })
     })
     .transpose()
 }

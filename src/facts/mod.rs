@@ -5,6 +5,7 @@
 //! `--facts FILE` replay, so anything a rule can see can be recorded and replayed.
 
 mod builders;
+pub mod validate;
 
 use std::collections::BTreeMap;
 

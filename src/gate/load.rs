@@ -21,10 +21,13 @@ pub fn load_settings(explicit: Option<&Path>) -> Result<Settings, Error> {
         None => return Ok(Settings::default()),
     };
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Syntax {
-        file: shown.clone(),
-        message: format!("cannot read it: {e}"),
-    })?;
+    let text =
+        crate::input::read_text(path, crate::config::MAX_CONFIG_BYTES, None).map_err(|e| {
+            ConfigError::Syntax {
+                file: shown.clone(),
+                message: e,
+            }
+        })?;
     let settings = Settings::parse(&text, &shown)?;
     tracing::info!(config = %shown, "configuration loaded");
     Ok(settings)

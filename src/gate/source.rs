@@ -11,6 +11,7 @@ use crate::cluster::{self, ConnectOptions, Connection};
 use crate::config::Settings;
 use crate::error::Error;
 use crate::facts::{Facts, FACTS_SCHEMA};
+use crate::gather::snapshot::LoadLimits;
 use crate::gather::{self, ClusterObjects, PromotionRequest};
 use crate::refs::{ImageRef, TargetRef};
 
@@ -44,10 +45,11 @@ impl Promotion {
 /// Where the facts come from.
 #[derive(Debug, Clone)]
 pub enum FactsSource {
-    /// Files or directories of `oc get -o yaml|json` output. Read-only.
-    Snapshot(Vec<PathBuf>),
-    /// A facts document written by `tollgate facts`, replayed as recorded. Read-only.
-    FactsFile(PathBuf),
+    /// Files or directories of `oc get -o yaml|json` output, read within the limits. Read-only.
+    Snapshot(Vec<PathBuf>, LoadLimits),
+    /// A facts document written by `tollgate facts`, replayed as recorded; at most that many
+    /// bytes. Read-only.
+    FactsFile(PathBuf, u64),
     /// Objects already in memory (what a watch-fed cache holds). Read-only.
     Objects(Arc<ClusterObjects>),
     /// The live cluster through a kubeconfig or the pod's service account.
@@ -69,11 +71,11 @@ pub fn gather_offline(
     settings: &Settings,
 ) -> Option<Result<Facts, Error>> {
     Some(match source {
-        FactsSource::Snapshot(paths) => gather::snapshot::load(paths)
+        FactsSource::Snapshot(paths, limits) => gather::snapshot::load_with(paths, limits)
             .map_err(Error::from)
             .and_then(|objects| build(&objects, promotion.request(), settings)),
         FactsSource::Objects(objects) => build(objects, promotion.request(), settings),
-        FactsSource::FactsFile(path) => replay(path, promotion),
+        FactsSource::FactsFile(path, max_bytes) => replay(path, *max_bytes, promotion),
         FactsSource::Live(_) => return None,
     })
 }
@@ -125,16 +127,10 @@ fn facts_error(path: &Path, message: impl std::fmt::Display) -> Error {
 }
 
 /// Reads a facts document written by `tollgate facts` and checks it is for this promotion.
-fn replay(path: &Path, promotion: &Promotion) -> Result<Facts, Error> {
-    if promotion.time.is_some() {
-        return Err(Error::Usage(format!(
-            "--time cannot be used with --facts {}: the facts were gathered at their \
-             `promotion.time`, and the rules see that time",
-            path.display()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| facts_error(path, e))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+fn replay(path: &Path, max_bytes: u64, promotion: &Promotion) -> Result<Facts, Error> {
+    let text = crate::input::read_text(path, max_bytes, Some("--max-snapshot-file-bytes"))
+        .map_err(|e| facts_error(path, e))?;
+    let value = gather::strict_json::from_str(&text).map_err(|e| {
         facts_error(
             path,
             format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
@@ -149,6 +145,15 @@ fn replay(path: &Path, promotion: &Promotion) -> Result<Facts, Error> {
     }
     let facts: Facts = serde_path_to_error::deserialize(value)
         .map_err(|e| facts_error(path, format!("at `{}`: {}", e.path(), e.inner())))?;
+    crate::facts::validate::validate(&facts).map_err(|e| facts_error(path, e))?;
+    if promotion.time.is_some() {
+        return Err(Error::Usage(format!(
+            "--time cannot be used with --facts: the facts in {} were gathered at {} (their \
+             `promotion.time`); drop --time, or gather new facts with `tollgate facts --time …`",
+            path.display(),
+            facts.promotion.time
+        )));
+    }
     let (want_src, want_dst) = (
         promotion.source.to_string(),
         promotion.destination.to_string(),

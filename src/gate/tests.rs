@@ -51,7 +51,12 @@ fn an_in_memory_store_decides_as_the_snapshot_it_holds() {
     let p = promotion();
     let opts = CheckOptions::default();
     let from_files = gate
-        .run(&FactsSource::Snapshot(vec![seed]), &p, opts, None)
+        .run(
+            &FactsSource::Snapshot(vec![seed], Default::default()),
+            &p,
+            opts,
+            None,
+        )
         .unwrap();
     let from_store = gate
         .run(&FactsSource::Objects(objects.clone()), &p, opts, None)
@@ -89,7 +94,12 @@ fn a_denied_plan_is_kept_but_marked_not_run() {
         ..CheckOptions::default()
     };
     let o = gate
-        .run(&FactsSource::Snapshot(vec![seed]), &promotion(), opts, None)
+        .run(
+            &FactsSource::Snapshot(vec![seed], Default::default()),
+            &promotion(),
+            opts,
+            None,
+        )
         .unwrap();
     assert!(!o.checked.actions.is_empty());
     for a in &o.checked.actions {

@@ -30,6 +30,13 @@ pub enum GatherError {
         /// `DeploymentConfigs there: prod/simple-app` or `there are no DeploymentConfigs there`.
         known: String,
     },
+    #[error("image stream {stream} {place}: field `{field}`: {message}")]
+    BadDigest {
+        stream: String,
+        place: String,
+        field: String,
+        message: String,
+    },
     #[error("cannot format the promotion time: {0}")]
     Time(String),
 }

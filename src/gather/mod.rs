@@ -7,6 +7,7 @@ mod build;
 mod error;
 mod objects;
 pub mod snapshot;
+pub mod strict_json;
 
 pub use build::{build_facts, is_well_known_cluster_role, select_targets, PromotionRequest};
 pub use error::GatherError;

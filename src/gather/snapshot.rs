@@ -4,12 +4,18 @@
 //! holds one object, a `List`, or several YAML documents. Unknown kinds are skipped; a file that
 //! does not parse, or an object of a known kind that cannot be read, is an error naming the file,
 //! the object and the line or field, because a half-read snapshot would give wrong facts.
+//! Files are found by [`walk`] (regular files, symlinks inside the root, sizes bounded) and
+//! parsed by [`parse`] (strict JSON, bounded YAML).
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+mod parse;
+mod walk;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::objects::{ClusterObjects, Provenance};
@@ -38,23 +44,78 @@ pub enum SnapshotError {
         field: String,
         message: String,
     },
+    #[error("{path}: {message}")]
+    Unusable { path: String, message: String },
+    #[error("{object} is in the snapshot twice with different contents: {first} and {second}; keep only the current export of it (which one is current cannot be told)")]
+    Conflict {
+        object: String,
+        first: String,
+        second: String,
+    },
     #[error("snapshot {paths}: {detail}; export objects with e.g. `oc get is,istag,dc,rolebindings -n dev -o yaml > dev.yaml`")]
     Empty { paths: String, detail: String },
 }
 
-/// Loads every object the gate reads from the given files and directories.
+/// Bounds on what a snapshot may make the gate read; the defaults are far above a
+/// 300,000-binding export (about 350 MB of JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadLimits {
+    /// The largest single file read, in bytes (`--max-snapshot-file-bytes`).
+    pub max_file_bytes: u64,
+    /// The most bytes read over all files of the snapshot (`--max-snapshot-bytes`).
+    pub max_total_bytes: u64,
+}
+
+/// 1 GiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+/// 4 GiB.
+pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 4 << 30;
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
+        }
+    }
+}
+
+/// Loads every object the gate reads from the given files and directories, with the default
+/// [`LoadLimits`].
 pub fn load(paths: &[PathBuf]) -> Result<ClusterObjects, SnapshotError> {
+    load_with(paths, &LoadLimits::default())
+}
+
+/// Loads every object the gate reads from the given files and directories.
+pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObjects, SnapshotError> {
     let mut files = Vec::new();
     for p in paths {
-        collect(p, &mut files)?;
+        walk::collect(p, limits, &mut files)?;
     }
     let mut sink = Sink::default();
+    let mut total: u64 = 0;
     for f in &files {
-        let text = std::fs::read_to_string(f).map_err(|source| SnapshotError::Io {
-            path: f.clone(),
-            source,
-        })?;
-        load_text(&text, &f.display().to_string(), &mut sink)?;
+        // Checked from the metadata before reading, and below from what was actually read.
+        let over_total = |size: u64| {
+            walk::unusable(
+                &f.path,
+                format!(
+                    "the snapshot's files add up to {size} bytes here, more than the limit of {} bytes; raise it with {}",
+                    limits.max_total_bytes,
+                    walk::TOTAL_FLAG
+                ),
+            )
+        };
+        if total.saturating_add(f.size) > limits.max_total_bytes {
+            return Err(over_total(total.saturating_add(f.size)));
+        }
+        let text = crate::input::read_text(&f.path, limits.max_file_bytes, Some(walk::FILE_FLAG))
+            .map_err(|m| walk::unusable(&f.path, m))?;
+        total = total.saturating_add(text.len() as u64);
+        if total > limits.max_total_bytes {
+            return Err(over_total(total));
+        }
+        load_text(&text, &f.path.display().to_string(), &mut sink)?;
     }
     let shown = paths
         .iter()
@@ -88,51 +149,24 @@ pub fn load(paths: &[PathBuf]) -> Result<ClusterObjects, SnapshotError> {
     Ok(sink.objects)
 }
 
-fn is_snapshot_file(p: &Path) -> bool {
-    matches!(
-        p.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
-}
-
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), SnapshotError> {
-    let io = |source| SnapshotError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_dir() {
-        // A file named explicitly is read whatever its extension.
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            collect(&e, out)?;
-        } else if is_snapshot_file(&e) {
-            out.push(e);
-        }
-    }
-    Ok(())
+/// Where an object was first seen and a hash of its contents, to tell an object exported twice
+/// (kept once) from two different objects under one name (an error).
+struct Seen {
+    at: String,
+    hash: [u8; 32],
 }
 
 /// Accumulates objects, dropping exact duplicates (the same object exported twice).
 #[derive(Default)]
 struct Sink {
     objects: ClusterObjects,
-    seen: BTreeSet<(String, String, String)>,
+    seen: BTreeMap<(String, String, String), Seen>,
     skipped: BTreeSet<String>,
 }
 
 /// Parses one file's text; `file` names it in errors.
 fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
-    let docs = parse_documents(text, file)?;
+    let docs = parse::parse_documents(text, file)?;
     let single = docs.len() == 1;
     for (d, doc) in docs.into_iter().enumerate() {
         let here = if single {
@@ -161,6 +195,14 @@ fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotErro
                 } else {
                     format!("{here}, List item {}", i + 1)
                 };
+                if !item.is_object() {
+                    return Err(SnapshotError::Invalid {
+                        file: file.into(),
+                        object: describe_pos(&here, "a List"),
+                        field: format!("items[{i}]"),
+                        message: format!("is {}, not an object", json_type(&item)),
+                    });
+                }
                 add_object(item, file, &pos, sink)?;
             }
         } else {
@@ -178,30 +220,15 @@ fn describe_pos(pos: &str, what: &str) -> String {
     }
 }
 
-fn parse_documents(text: &str, file: &str) -> Result<Vec<Value>, SnapshotError> {
-    let docs = if file.ends_with(".json") {
-        let v: Value = serde_json::from_str(text).map_err(|e| SnapshotError::Syntax {
-            file: file.into(),
-            line: e.line() as u64,
-            column: e.column() as u64,
-            format: "JSON",
-            message: e.to_string(),
-        })?;
-        vec![v]
-    } else {
-        serde_saphyr::from_multiple::<Value>(text).map_err(|e| {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            SnapshotError::Syntax {
-                file: file.into(),
-                line,
-                column,
-                format: "YAML",
-                message: e.to_string(),
-            }
-        })?
-    };
-    // `---` with nothing after it yields an empty document; it holds no object.
-    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Kinds the gate reads, and whether they live in a namespace.
@@ -263,11 +290,32 @@ fn add_object(v: Value, file: &str, pos: &str, sink: &mut Sink) -> Result<(), Sn
             "is missing (export with `oc get … -o yaml`, which writes it)".into(),
         ));
     }
+    // Keyed by kind, not API group: the gate reads a kind the same from either group (e.g.
+    // `v1` and `apps.openshift.io/v1` DeploymentConfigs), so two of them would be ambiguous.
     let key = (kind.clone(), ns.unwrap_or_default(), name);
-    if !sink.seen.insert(key.clone()) {
-        tracing::debug!(file, ?key, "skipping a duplicate object");
-        return Ok(());
+    let at = if pos.is_empty() {
+        file.to_string()
+    } else {
+        format!("{file} ({pos})")
+    };
+    let hash = content_hash(&v);
+    if let Some(first) = sink.seen.get(&key) {
+        if first.hash == hash {
+            tracing::debug!(file, ?key, "skipping an object exported twice");
+            return Ok(());
+        }
+        let (kind, ns, name) = key;
+        return Err(SnapshotError::Conflict {
+            object: if ns.is_empty() {
+                format!("{kind} `{name}`")
+            } else {
+                format!("{kind} `{ns}/{name}`")
+            },
+            first: first.at.clone(),
+            second: at,
+        });
     }
+    sink.seen.insert(key, Seen { at, hash });
     let o = &mut sink.objects;
     match kind.as_str() {
         "ImageStream" => o.streams.push(decode(&v, &invalid)?),
@@ -283,6 +331,21 @@ fn add_object(v: Value, file: &str, pos: &str, sink: &mut Sink) -> Result<(), Sn
         _ => o.roles.push(decode(&v, &invalid)?),
     }
     Ok(())
+}
+
+/// A hash of an object's fields except `apiVersion` (the same object read through two API
+/// groups is still the same object).
+fn content_hash(v: &Value) -> [u8; 32] {
+    let mut h = Sha256::new();
+    if let Value::Object(fields) = v {
+        for (k, field) in fields.iter().filter(|(k, _)| *k != "apiVersion") {
+            h.update(k.as_bytes());
+            h.update([0]);
+            h.update(field.to_string().as_bytes());
+            h.update([0]);
+        }
+    }
+    h.finalize().into()
 }
 
 /// Decodes with the failing field's path, e.g. `spec.triggers[1].imageChangeParams.from.name`.

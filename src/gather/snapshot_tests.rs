@@ -30,7 +30,7 @@ fn loads_lists_single_objects_multi_docs_and_json_recursively() {
         ("a/is-list.yaml", &fix("imagestream-list.4x-crc.yaml")),
         ("a/b/is.json", &fix("synth.imagestream.after-oc-tag.json")),
         ("dc.yml", &fix("deploymentconfig.mysql-3x.yaml")),
-        ("rb.yaml", &fix("synth.rolebindings.oc-policy.yaml")),
+        ("rb.yaml", &rolebindings_without_the_variant()),
         (
             "roles.yaml",
             &fix("clusterroles.image-and-apps.subset.yaml"),
@@ -46,13 +46,33 @@ fn loads_lists_single_objects_multi_docs_and_json_recursively() {
     let o = load(&[d.path().to_path_buf()]).unwrap();
     assert_eq!(o.streams.len(), 2);
     assert_eq!(o.dcs.len(), 1);
-    // the fixture holds two `dev/system:image-puller` variants: the duplicate key keeps the first
     assert_eq!(o.rolebindings.len(), 3);
     assert_eq!(o.clusterroles.len(), 9);
     assert_eq!(o.images.len(), 1);
     assert_eq!(o.istags.len(), 1);
     assert!(o.origin.starts_with("snapshot "));
     assert!(o.stream("dev", "simple-app").is_some());
+}
+
+/// The fixture holds two variants of `dev/system:image-puller` (two ways `oc policy` makes
+/// it); a snapshot may hold only one of them.
+fn rolebindings_without_the_variant() -> String {
+    let text = fs::read_to_string(format!("{FIX}/synth.rolebindings.oc-policy.yaml")).unwrap();
+    let docs: Vec<&str> = text.split("\n---\n").collect();
+    assert_eq!(docs.len(), 4);
+    [docs[0], docs[1], docs[3]].join("\n---\n")
+}
+
+#[test]
+fn the_fixtures_two_variants_of_one_binding_conflict() {
+    let text = fs::read_to_string(format!("{FIX}/synth.rolebindings.oc-policy.yaml")).unwrap();
+    let e = err_of(&[("rb.yaml", &text)]);
+    assert!(
+        e.contains("RoleBinding `dev/system:image-puller` is in the snapshot twice with different contents")
+            && e.contains("rb.yaml (document 2) and ")
+            && e.contains("rb.yaml (document 3)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -154,3 +174,6 @@ fn empty_inputs_are_errors() {
         "{e}"
     );
 }
+
+#[path = "snapshot_hostile_tests.rs"]
+mod hostile;

@@ -385,20 +385,25 @@ async fn the_stream_update_fallback_sends_back_everything_but_the_one_tag() {
     let (emu, facts) = seeded("c-manual-trigger").await;
     // Fields the typed ImageStream does not model, and nulls/omissions as the API server
     // writes them: all must go back exactly as read.
-    emu.modify(support::res::IMAGESTREAMS, "dev", "simple-app", |s| {
-        s["metadata"]["labels"] = json!({ "app": "simple-app", "team": "web" });
-        s["metadata"]["annotations"] =
-            json!({ "openshift.io/image.dockerRepositoryCheck": "2024-03-05T09:00:00Z" });
-        s["metadata"]["uid"] = json!("0b5e6d3c-1f2a-4c8e-9d7b-123456789abc");
-        s["spec"]["lookupPolicy"] = json!({ "local": true });
-        s["spec"]["futureField"] = json!({ "nested": [1, 2, 3] });
-        s["spec"]["tags"].as_array_mut().unwrap().push(json!({
-            "name": "stable", "annotations": null, "generation": 3,
-            "from": { "kind": "DockerImage", "name": "quay.io/acme/simple-app:1.0" },
-            "importPolicy": { "scheduled": true, "importMode": "PreserveOriginal" },
-            "referencePolicy": { "type": "Local" },
-        }));
-    });
+    emu.modify(
+        tollgate_emulator::res::IMAGESTREAMS,
+        "dev",
+        "simple-app",
+        |s| {
+            s["metadata"]["labels"] = json!({ "app": "simple-app", "team": "web" });
+            s["metadata"]["annotations"] =
+                json!({ "openshift.io/image.dockerRepositoryCheck": "2024-03-05T09:00:00Z" });
+            s["metadata"]["uid"] = json!("0b5e6d3c-1f2a-4c8e-9d7b-123456789abc");
+            s["spec"]["lookupPolicy"] = json!({ "local": true });
+            s["spec"]["futureField"] = json!({ "nested": [1, 2, 3] });
+            s["spec"]["tags"].as_array_mut().unwrap().push(json!({
+                "name": "stable", "annotations": null, "generation": 3,
+                "from": { "kind": "DockerImage", "name": "quay.io/acme/simple-app:1.0" },
+                "importPolicy": { "scheduled": true, "importMode": "PreserveOriginal" },
+                "referencePolicy": { "type": "Local" },
+            }));
+        },
+    );
     let before = emu.image_stream("dev", "simple-app").unwrap();
     let istags = "/apis/image.openshift.io/v1/namespaces/dev/imagestreamtags";
     emu.inject(FaultRule::new("PUT", ISTAG_PUT, Fault::Status(405)).times(1));

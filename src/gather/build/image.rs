@@ -8,7 +8,7 @@ use super::time::{hours_between, normalize};
 use crate::facts::{Build, Destination, HistoryEntry, Image as ImageFacts, ObjectRef, Signature};
 use crate::gather::{ClusterObjects, GatherError};
 use crate::openshift::{Image, ImageStream, NamedTagEventList, TagEvent};
-use crate::refs::{ImageRef, Selector};
+use crate::refs::{validate_digest, ImageRef, Selector};
 
 /// What the source resolved to.
 pub struct Resolved<'a> {
@@ -36,6 +36,29 @@ pub fn history(list: Option<&NamedTagEventList>) -> Vec<HistoryEntry> {
             .collect()
     })
     .unwrap_or_default()
+}
+
+/// Checks every digest in the history of a tag the promotion reads (the source tag, whose
+/// newest entry is the promoted image, and the destination tag): a malformed digest could never
+/// name the image that was checked, so it is an error naming the stream and the field.
+pub fn check_tag_digests(objects: &ClusterObjects, r: &ImageRef) -> Result<(), GatherError> {
+    let (Some(tag), Some(stream)) = (r.tag(), objects.stream(&r.namespace, &r.stream)) else {
+        return Ok(());
+    };
+    for (i, list) in stream.status.tags.iter().enumerate() {
+        if list.tag != tag {
+            continue;
+        }
+        for (j, event) in list.items.iter().enumerate() {
+            validate_digest(&event.image).map_err(|message| GatherError::BadDigest {
+                stream: format!("{}/{}", r.namespace, r.stream),
+                place: objects.where_(),
+                field: format!("status.tags[{i}].items[{j}].image"),
+                message,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Resolves the source like `oc tag` does: a tag's newest event, or a digest from the history.

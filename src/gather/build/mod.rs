@@ -50,6 +50,8 @@ pub fn build_facts(
 ) -> Result<Facts, GatherError> {
     let mut warnings = objects.warnings.clone();
     let now = time::format_utc(req.time).map_err(|e| GatherError::Time(e.to_string()))?;
+    image::check_tag_digests(objects, &req.source)?;
+    image::check_tag_digests(objects, &req.destination)?;
     let resolved = image::resolve_source(objects, &req.source)?;
     let image = image::image_facts(objects, &req.source, &resolved, req.time, &mut warnings);
     let destination = image::destination_facts(objects, &req.destination, &mut warnings);
