@@ -46,7 +46,9 @@ fn test_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = vec![];
     for entry in std::fs::read_dir(&tests).map_err(io)? {
         let p = entry.map_err(io)?.path();
-        if p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+        // Every `*.yaml` counts, whatever it is: one that cannot be read (a dangling link, a
+        // FIFO) is an error when it is read, never a silently skipped test file.
+        if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
             out.push(p);
         }
     }
@@ -54,8 +56,12 @@ fn test_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
+/// The largest test case file or facts input a case may name.
+const MAX_CASE_FILE_BYTES: u64 = 16 << 20;
+
 fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::input::read_text(path, MAX_CASE_FILE_BYTES, None)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
 }
 
@@ -202,10 +208,13 @@ pub fn run(dirs: &[PathBuf], require_tests: bool) -> Result<TestRun, Error> {
     let mut files = vec![];
     for d in &dirs {
         for path in test_files(d)? {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::File {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
+            let text =
+                crate::input::read_text(&path, MAX_CASE_FILE_BYTES, None).map_err(|message| {
+                    Error::File {
+                        path: path.display().to_string(),
+                        message,
+                    }
+                })?;
             files.push(spec::parse(&path, &text).map_err(|e| Error::RuleTests(e.to_string()))?);
         }
     }

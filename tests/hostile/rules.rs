@@ -135,6 +135,26 @@ pub const ROWS: &[Row] = &[
         needle: "new-rule.rhai`: not a regular file (a FIFO)",
     },
     Row {
+        name: "test with a FIFO test case file",
+        setup: |e| {
+            std::fs::create_dir_all(e.at("pol/tests")).unwrap();
+            e.fifo("pol/tests/stuck.yaml");
+            vec!["test".into(), e.s("pol")]
+        },
+        code: 2,
+        needle: "stuck.yaml: not a regular file (a FIFO)",
+    },
+    Row {
+        name: "test with a dangling test case file",
+        setup: |e| {
+            std::fs::create_dir_all(e.at("pol/tests")).unwrap();
+            e.link("missing.yaml", "pol/tests/gone.yaml");
+            vec!["test".into(), e.s("pol")]
+        },
+        code: 2,
+        needle: "gone.yaml: No such file",
+    },
+    Row {
         name: "doc with a rule linked outside",
         setup: |e| {
             e.link("/etc/passwd", "pol/passwd.rhai");
