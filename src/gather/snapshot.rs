@@ -168,7 +168,7 @@ struct Sink {
 fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
     let docs = parse::parse_documents(text, file)?;
     let single = docs.len() == 1;
-    for (d, doc) in docs.into_iter().enumerate() {
+    for (d, mut doc) in docs.into_iter().enumerate() {
         let here = if single {
             String::new()
         } else {
@@ -177,8 +177,9 @@ fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotErro
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
         let is_list = kind == "List" || (kind.ends_with("List") && doc.get("items").is_some());
         if is_list {
-            let items = match doc.get("items") {
-                Some(Value::Array(items)) => items.clone(),
+            // Taken, not copied: a List is most of a big export.
+            let items = match doc.get_mut("items").map(Value::take) {
+                Some(Value::Array(items)) => items,
                 None | Some(Value::Null) => vec![],
                 Some(_) => {
                     return Err(SnapshotError::Invalid {
@@ -318,17 +319,17 @@ fn add_object(v: Value, file: &str, pos: &str, sink: &mut Sink) -> Result<(), Sn
     sink.seen.insert(key, Seen { at, hash });
     let o = &mut sink.objects;
     match kind.as_str() {
-        "ImageStream" => o.streams.push(decode(&v, &invalid)?),
-        "ImageStreamTag" => o.istags.push(decode(&v, &invalid)?),
-        "ImageStreamImage" => o.isimages.push(decode(&v, &invalid)?),
-        "Image" => o.images.push(decode(&v, &invalid)?),
-        "DeploymentConfig" => o.dcs.push(decode(&v, &invalid)?),
-        "Deployment" => o.deployments.push(decode(&v, &invalid)?),
-        "ReplicationController" => o.rcs.push(decode(&v, &invalid)?),
-        "RoleBinding" => o.rolebindings.push(decode(&v, &invalid)?),
-        "ClusterRoleBinding" => o.clusterrolebindings.push(decode(&v, &invalid)?),
-        "ClusterRole" => o.clusterroles.push(decode(&v, &invalid)?),
-        _ => o.roles.push(decode(&v, &invalid)?),
+        "ImageStream" => o.streams.push(decode(v, &invalid)?),
+        "ImageStreamTag" => o.istags.push(decode(v, &invalid)?),
+        "ImageStreamImage" => o.isimages.push(decode(v, &invalid)?),
+        "Image" => o.images.push(decode(v, &invalid)?),
+        "DeploymentConfig" => o.dcs.push(decode(v, &invalid)?),
+        "Deployment" => o.deployments.push(decode(v, &invalid)?),
+        "ReplicationController" => o.rcs.push(decode(v, &invalid)?),
+        "RoleBinding" => o.rolebindings.push(decode(v, &invalid)?),
+        "ClusterRoleBinding" => o.clusterrolebindings.push(decode(v, &invalid)?),
+        "ClusterRole" => o.clusterroles.push(decode(v, &invalid)?),
+        _ => o.roles.push(decode(v, &invalid)?),
     }
     Ok(())
 }
@@ -336,21 +337,33 @@ fn add_object(v: Value, file: &str, pos: &str, sink: &mut Sink) -> Result<(), Sn
 /// A hash of an object's fields except `apiVersion` (the same object read through two API
 /// groups is still the same object).
 fn content_hash(v: &Value) -> [u8; 32] {
-    let mut h = Sha256::new();
-    if let Value::Object(fields) = v {
-        for (k, field) in fields.iter().filter(|(k, _)| *k != "apiVersion") {
-            h.update(k.as_bytes());
-            h.update([0]);
-            h.update(field.to_string().as_bytes());
-            h.update([0]);
+    /// Feeds serialised JSON straight into the hash: no string per field.
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
     }
-    h.finalize().into()
+    let mut h = Hashing(Sha256::new());
+    if let Value::Object(fields) = v {
+        for (k, field) in fields.iter().filter(|(k, _)| *k != "apiVersion") {
+            h.0.update(k.as_bytes());
+            h.0.update([0]);
+            // Writing into a hash cannot fail; a value that would not serialise hashes short.
+            let _ = serde_json::to_writer(&mut h, field);
+            h.0.update([0]);
+        }
+    }
+    h.0.finalize().into()
 }
 
 /// Decodes with the failing field's path, e.g. `spec.triggers[1].imageChangeParams.from.name`.
 fn decode<T: DeserializeOwned>(
-    v: &Value,
+    v: Value,
     invalid: &dyn Fn(String, String) -> SnapshotError,
 ) -> Result<T, SnapshotError> {
     serde_path_to_error::deserialize(v).map_err(|e| {
