@@ -100,6 +100,13 @@ pub struct FactsSourceArgs {
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 
+    /// The most one cluster request may take, connecting and reading the whole answer (an exec
+    /// credential plugin too), e.g. `30s`, `1m`; a bare number is seconds, `0` no limit. The
+    /// whole read of the cluster may take 4 times as long.
+    #[arg(long, value_name = "DURATION", default_value = "30s",
+          value_parser = crate::cluster::parse_request_timeout)]
+    pub request_timeout: std::time::Duration,
+
     /// Evaluate as if the facts were gathered at this RFC 3339 time (default: now). Makes
     /// snapshot runs reproducible, e.g. for image-age. Refused with --facts (a facts file
     /// carries its own `promotion.time`). A leap second (`:60`) is read as `:59`.

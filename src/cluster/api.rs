@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::deadline;
+use super::redact::redact;
 use super::ClusterError;
 
 /// The answer to one read, sorted: found, absent, or refused.
@@ -40,19 +42,45 @@ struct List<T> {
     items: Option<Vec<T>>,
 }
 
-/// The error chain of a transport failure ("connection refused", "deadline has elapsed");
-/// these never carry request headers.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
+/// The error chain of a transport failure ("connection refused"), redacted: an error may
+/// quote a URL. The deadline layer's own links (`on host:port`) are left out; the message
+/// names the server itself.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(e);
     while let Some(s) = cur {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
+        if s.downcast_ref::<deadline::OnServer>().is_some() {
+            // What wraps it ("ServiceError: on host:port") says nothing more.
+            parts.clear();
+        } else {
+            let text = s.to_string();
+            if !parts.iter().any(|p| p.contains(&text)) {
+                parts.push(text);
+            }
         }
         cur = s.source();
     }
-    parts.join(": ")
+    redact(&parts.join(": "))
+}
+
+/// A failure with no answer: the deadline passed, or the transport failed.
+fn no_answer(method: &Method, path: &str, e: &kube::Error) -> ClusterError {
+    let (limit, server) = deadline::find(e);
+    let server = server.map_or_else(|| "the API server".to_string(), |s| s.to_string());
+    match limit {
+        Some(deadline::Deadline(limit)) => ClusterError::Timeout {
+            method: method.to_string(),
+            path: path.into(),
+            server,
+            limit: deadline::show(limit),
+        },
+        None => ClusterError::Transport {
+            method: method.to_string(),
+            path: path.into(),
+            server,
+            reason: chain(e),
+        },
+    }
 }
 
 /// Sends one request; any answer other than 2xx is an error carrying its HTTP code
@@ -88,26 +116,21 @@ pub async fn call(
                 c => c,
             };
             tracing::debug!(%method, path, code, "error answer");
+            // A server may echo the request, credentials included, in its message.
             return Err(ClusterError::Api {
                 method: method.to_string(),
                 path: path.into(),
                 code,
-                reason: s.reason.clone(),
-                message: s.message.clone(),
+                reason: redact(&s.reason),
+                message: redact(&s.message),
             });
         }
-        Err(e) => {
-            return Err(ClusterError::Transport {
-                method: method.to_string(),
-                path: path.into(),
-                reason: chain(&e),
-            })
-        }
+        Err(e) => return Err(no_answer(&method, path, &e)),
     };
     serde_json::from_str(&text).map_err(|e| ClusterError::Decode {
         method: method.to_string(),
         path: path.into(),
-        reason: e.to_string(),
+        reason: redact(&e.to_string()),
     })
 }
 
@@ -137,7 +160,7 @@ pub fn decode<T: DeserializeOwned>(path: &str, v: Value) -> Result<T, ClusterErr
     serde_json::from_value(v).map_err(|e| ClusterError::Decode {
         method: "GET".into(),
         path: path.into(),
-        reason: e.to_string(),
+        reason: redact(&e.to_string()),
     })
 }
 

@@ -14,6 +14,16 @@ pub enum ClusterError {
     NoConfig(String),
     #[error("cannot set up the cluster client: {0}")]
     Client(String),
+    /// A credential of the kubeconfig user entry that cannot be used; never the value.
+    #[error("the credentials of kubeconfig user `{user}` cannot be used: {reason}")]
+    Credentials { user: String, reason: String },
+    /// An exec credential plugin that failed, hung or printed something unusable.
+    #[error("the exec credential plugin `{command}` of kubeconfig user `{user}`: {reason}")]
+    ExecPlugin {
+        user: String,
+        command: String,
+        reason: String,
+    },
     /// The server answered with an error status (for reads: other than 403/404, which
     /// [`super::api::send`] sorts into unknown / absent).
     #[error("{method} {path}: the cluster answered {code} {reason}: {message}")]
@@ -24,12 +34,28 @@ pub enum ClusterError {
         reason: String,
         message: String,
     },
-    /// No answer: connection refused, TLS failure, timeout.
-    #[error("{method} {path}: no answer from the cluster: {reason}")]
+    /// No answer: connection refused, TLS failure. `server` is `host:port` (no user info).
+    #[error("{method} {path} on {server}: no answer from the cluster: {reason}")]
     Transport {
         method: String,
         path: String,
+        server: String,
         reason: String,
+    },
+    /// No complete answer within `--request-timeout` (connect, headers and body together).
+    #[error("{method} {path} on {server}: no complete answer within {limit} (--request-timeout)")]
+    Timeout {
+        method: String,
+        path: String,
+        server: String,
+        limit: String,
+    },
+    /// The whole gather took longer than its deadline (a multiple of `--request-timeout`).
+    #[error("reading the cluster {server} took longer than {limit} ({times} × --request-timeout)")]
+    GatherTimeout {
+        server: String,
+        limit: String,
+        times: u32,
     },
     #[error("{method} {path}: cannot decode the answer: {reason}")]
     Decode {
@@ -89,6 +115,9 @@ impl ClusterError {
                 format!("{code} {reason}: {message}")
             }
             ClusterError::Transport { reason, .. } => format!("connection error: {reason}"),
+            ClusterError::Timeout { limit, .. } => {
+                format!("no complete answer within {limit} (--request-timeout)")
+            }
             other => other.to_string(),
         }
     }

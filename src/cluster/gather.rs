@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use super::apply::Gathering;
 use super::connect::Connection;
+use super::deadline::{show, GATHER_TIMEOUTS};
 use super::paths;
 use super::reviews;
 use super::waves::{run_wave, Call, Want};
@@ -24,7 +25,32 @@ use crate::refs::{Selector, TargetRef, WorkloadKind};
 /// objects) becomes `unreadable` and a warning; anything else that fails is an error.
 /// Who we are is asked alongside the first wave (it names no object), so a check costs two
 /// round trips, not three; `conn.identity` holds the answer afterwards.
+/// The whole read is bounded too, by [`GATHER_TIMEOUTS`] request timeouts (each wave's
+/// requests run together, so that many rounds of slow answers fit).
 pub async fn gather(
+    conn: &mut Connection,
+    req: &PromotionRequest,
+    settings: &Settings,
+) -> Result<ClusterObjects, ClusterError> {
+    let overall = conn
+        .request_timeout
+        .and_then(|l| l.checked_mul(GATHER_TIMEOUTS));
+    let Some(overall) = overall else {
+        return gather_waves(conn, req, settings).await;
+    };
+    let server = conn.server.clone();
+    tokio::time::timeout(overall, gather_waves(conn, req, settings))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ClusterError::GatherTimeout {
+                server,
+                limit: show(overall),
+                times: GATHER_TIMEOUTS,
+            })
+        })
+}
+
+async fn gather_waves(
     conn: &mut Connection,
     req: &PromotionRequest,
     settings: &Settings,

@@ -8,13 +8,18 @@
 pub mod api;
 mod apply;
 mod connect;
+mod credentials;
+mod deadline;
 mod error;
+mod exec;
 mod gather;
 pub mod paths;
+pub mod redact;
 mod reviews;
 mod waves;
 
 pub use connect::{connect, default_namespace, ConnectOptions, Connection};
+pub use deadline::{parse_request_timeout, DEFAULT_REQUEST_TIMEOUT, GATHER_TIMEOUTS};
 pub use error::ClusterError;
 pub use gather::{discovery_namespaces, gather};
 pub use reviews::service_account_user;

@@ -16,6 +16,8 @@ fn connect_options(src: &FactsSourceArgs) -> ConnectOptions {
         kubeconfig: src.kubeconfig.clone(),
         context: src.context.clone(),
         namespace: src.namespace.clone(),
+        // `0`: no limit, as oc reads it.
+        request_timeout: Some(src.request_timeout).filter(|d| !d.is_zero()),
     }
 }
 

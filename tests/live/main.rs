@@ -10,4 +10,5 @@ mod common;
 mod crate_api;
 mod faults;
 mod harness;
+mod limits;
 mod story;

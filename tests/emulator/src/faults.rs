@@ -17,6 +17,12 @@ pub enum Fault {
     Status(u16),
     /// Close the connection without writing any response.
     Drop,
+    /// Send `200` headers, then one byte of whitespace every interval, never finishing the
+    /// answer (a server that trickles: each read succeeds, the answer never completes).
+    Trickle(Duration),
+    /// Answer with this HTTP code and a `Status` whose message repeats the request's
+    /// `Authorization` header, as a careless proxy or server does.
+    EchoAuthorization(u16),
 }
 
 /// `method` (`"*"` = any) + path glob (`*` = one path segment's worth, `**` = anything), applied

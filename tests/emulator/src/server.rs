@@ -2,6 +2,7 @@
 //! (accounting → faults → authentication → routing).
 
 use std::collections::BTreeMap;
+use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,6 +110,31 @@ impl Connected<IncomingStream<'_, KillableListener>> for Conn {
     }
 }
 
+/// A body that sends a space every `every`, forever (until the client goes away).
+struct Trickle {
+    every: std::time::Duration,
+    next: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for Trickle {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        if self.next.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let every = self.every;
+        self.next.set(tokio::time::sleep(every));
+        Poll::Ready(Some(Ok(http_body::Frame::data(bytes::Bytes::from_static(
+            b" ",
+        )))))
+    }
+}
+
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let app = axum::Router::new().fallback(handle).with_state(shared);
     let _ = axum::serve(
@@ -145,6 +171,11 @@ async fn handle(
         .unwrap_or("")
         .to_string();
     let token = bearer(&req);
+    let authorization = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
     let bytes = axum::body::to_bytes(req.into_body(), 16 << 20)
         .await
         .unwrap_or_default();
@@ -178,6 +209,23 @@ async fn handle(
             return Body::empty().into_response();
         }
         (Some(Fault::Status(code)), _) => (code, ApiError::injected(code).into_response()),
+        (Some(Fault::EchoAuthorization(code)), _) => {
+            let mut e = ApiError::injected(code);
+            e.message = format!("rejected request: Authorization: {authorization}");
+            (code, e.into_response())
+        }
+        (Some(Fault::Trickle(every)), _) => {
+            shared.acct.finish(admission.seq, &username, Some(200));
+            let body = Body::new(Trickle {
+                every,
+                next: Box::pin(tokio::time::sleep(every)),
+            });
+            return Response::builder()
+                .status(200)
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .unwrap_or_default();
+        }
         (_, Err(e)) => (e.code, e.into_response()),
         (_, Ok(user)) => match parsed {
             Some(Err(e)) => (
