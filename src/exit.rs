@@ -31,7 +31,7 @@ const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 /// line asking for a bug report, never Rust's bare exit 101 with a backtrace hint: a pipeline
 /// must read "could not decide" (exit 2), and nothing was changed by a run that panicked before
 /// acting. Installs a panic hook for that line (the hook is process-wide: call this once, from
-/// `main`). `RUST_BACKTRACE=1` adds the backtrace.
+/// `main`). `RUST_BACKTRACE=full` adds the backtrace.
 pub fn guarded(run: impl FnOnce() -> ExitStatus) -> ExitStatus {
     std::panic::set_hook(Box::new(|info| {
         let what = info
@@ -47,7 +47,8 @@ pub fn guarded(run: impl FnOnce() -> ExitStatus) -> ExitStatus {
         let mut err = std::io::stderr().lock();
         // Best effort: a closed stderr must not turn the panic into an abort.
         let _ = writeln!(err, "{}", panic_line(&what, at.as_deref()));
-        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+        // Only on explicit request: CI images often set RUST_BACKTRACE=1 for every tool.
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v == "full") {
             let _ = writeln!(err, "{}", std::backtrace::Backtrace::force_capture());
         }
     }));

@@ -22,3 +22,35 @@ fn the_panic_line_asks_for_a_bug_report_on_one_line() {
     );
     assert!(!l.contains('\n'), "{l}");
 }
+
+/// A kubeconfig token with CR/LF made a dependency panic (exit 101). Whether or not that input
+/// is refused earlier by now, the process must end with exit 2 and no Rust panic banner.
+#[test]
+fn the_binary_never_exits_101() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\nusers:\n- name: u\n  user:\n    token: \"abc\\r\\ndef\"\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("tollgate")
+        .unwrap()
+        .args([
+            "check",
+            "dev/app:latest",
+            "dev/app:promote",
+            "--output",
+            "json",
+        ])
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .env("RUST_BACKTRACE", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked at"), "{stderr}");
+    assert!(!stderr.contains("stack backtrace"), "{stderr}");
+}
