@@ -340,10 +340,12 @@ fn exception(
     };
     if let Some(d) = &e.digest {
         let hex = d.strip_prefix("sha256:").unwrap_or("");
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // Lowercase only: digests are compared as strings, and an uppercase one would be
+        // accepted here but never match the image's.
+        if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Err(at(
                 "digest",
-                &format!("`{d}` is not a digest (sha256: and 64 hex digits)"),
+                &format!("`{d}` is not a digest (sha256: and 64 lowercase hex digits)"),
             ));
         }
     }
@@ -467,5 +469,11 @@ mod tests {
         let e =
             Settings::parse_at(&ok.replace("2024-04-01", "April"), "t.yaml", today).unwrap_err();
         assert!(e.to_string().contains("not a date"), "{e}");
+        let upper = format!(
+            "exceptions:\n  - rule: r\n    digest: sha256:{}\n    reason: r\n    owner: o\n    expires: 2024-04-01\n",
+            "AB".repeat(32)
+        );
+        let e = Settings::parse_at(&upper, "t.yaml", today).unwrap_err();
+        assert!(e.to_string().contains("64 lowercase hex digits"), "{e}");
     }
 }
