@@ -4,6 +4,7 @@
 //! nothing); [`Settings`] is what the rest of the program uses.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -36,6 +37,14 @@ struct RawConfig {
     #[serde(default)]
     exceptions: Vec<RawException>,
     exceptions_max_days: Option<i64>,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    rule_timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -108,12 +117,36 @@ fn iso_date<S: serde::Serializer>(d: &time::Date, s: S) -> Result<S::Ok, S::Erro
     ))
 }
 
+/// The longest one rule may run (wall clock) unless `limits.rule_timeout` says otherwise: as
+/// Kubewarden's default, long enough for any honest rule, short enough not to stall a pipeline.
+pub const DEFAULT_RULE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Bounds of `limits.rule_timeout`: below 10 ms an honest rule may be cut by a scheduler hiccup;
+/// above 10 minutes the gate would hang a pipeline longer than any CI step timeout.
+const RULE_TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_millis(10), Duration::from_secs(600));
+
+/// Limits on running the rules, as configured (`limits:` in `tollgate.yaml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time one rule may run before it ends with an `error` outcome.
+    pub rule_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            rule_timeout: DEFAULT_RULE_TIMEOUT,
+        }
+    }
+}
+
 /// Validated configuration. `Settings::default()` is what runs without a `tollgate.yaml`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
     pub environments: BTreeMap<String, EnvironmentSettings>,
     pub rules: BTreeMap<String, RuleSettings>,
     pub exceptions: Vec<Exception>,
+    pub limits: Limits,
     /// Where the settings came from, for messages (`None`: built-in defaults).
     pub source: Option<String>,
 }
@@ -183,8 +216,17 @@ impl Settings {
             .enumerate()
             .map(|(i, e)| exception(i, e, today, max_days).map_err(&invalid))
             .collect::<Result<Vec<_>, _>>()?;
+        let limits = Limits {
+            rule_timeout: match &raw.limits.rule_timeout {
+                None => DEFAULT_RULE_TIMEOUT,
+                Some(t) => {
+                    rule_timeout(t).map_err(|m| invalid(format!("limits.rule_timeout: {m}")))?
+                }
+            },
+        };
         Ok(Settings {
             exceptions,
+            limits,
             environments: raw
                 .environments
                 .into_iter()
@@ -240,6 +282,28 @@ impl Settings {
     pub fn rule(&self, id: &str) -> RuleSettings {
         self.rules.get(id).cloned().unwrap_or_default()
     }
+}
+
+/// `500ms`, `2s`, `1m`: a whole number and a unit, within [`RULE_TIMEOUT_RANGE`].
+fn rule_timeout(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || format!("`{text}` is not a duration like 500ms, 2s or 1m");
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(bad()),
+    };
+    let (min, max) = RULE_TIMEOUT_RANGE;
+    if d < min || d > max {
+        return Err(format!(
+            "`{text}` is outside the allowed range of 10ms to 10m"
+        ));
+    }
+    Ok(d)
 }
 
 /// Validates one raw exception (`exceptions[i]` in messages).
@@ -345,6 +409,35 @@ mod tests {
     }
 
     #[test]
+    fn rule_timeout_is_validated() {
+        assert_eq!(
+            Settings::default().limits.rule_timeout,
+            DEFAULT_RULE_TIMEOUT
+        );
+        let s = Settings::parse("limits:\n  rule_timeout: 500ms\n", "t.yaml").unwrap();
+        assert_eq!(s.limits.rule_timeout, Duration::from_millis(500));
+        let s = Settings::parse("limits: {rule_timeout: 1m}\n", "t.yaml").unwrap();
+        assert_eq!(s.limits.rule_timeout, Duration::from_secs(60));
+        for (bad, says) in [
+            ("2", "not a duration"),
+            ("2 h", "not a duration"),
+            ("1.5s", "not a duration"),
+            ("0s", "outside the allowed range"),
+            ("11m", "outside the allowed range"),
+        ] {
+            let e = Settings::parse(&format!("limits: {{rule_timeout: \"{bad}\"}}\n"), "t.yaml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("t.yaml: limits.rule_timeout: ") && e.contains(says),
+                "{bad}: {e}"
+            );
+        }
+        let e = Settings::parse("limits: {timeout: 2s}\n", "t.yaml").unwrap_err();
+        assert!(e.to_string().contains("timeout"), "{e}");
+    }
+
+    #[test]
     fn exceptions_are_validated() {
         let today = time::macros::date!(2024 - 03 - 06);
         let ok = "exceptions:\n  - rule: prod-manual-trigger\n    target: prod/deploymentconfig/simple-app\n    reason: r\n    owner: o\n    expires: 2024-04-01\n";
@@ -377,5 +470,11 @@ mod tests {
         let e =
             Settings::parse_at(&ok.replace("2024-04-01", "April"), "t.yaml", today).unwrap_err();
         assert!(e.to_string().contains("not a date"), "{e}");
+        let upper = format!(
+            "exceptions:\n  - rule: r\n    digest: sha256:{}\n    reason: r\n    owner: o\n    expires: 2024-04-01\n",
+            "AB".repeat(32)
+        );
+        let e = Settings::parse_at(&upper, "t.yaml", today).unwrap_err();
+        assert!(e.to_string().contains("64 lowercase hex digits"), "{e}");
     }
 }

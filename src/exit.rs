@@ -23,3 +23,54 @@ impl ExitStatus {
         self as i32
     }
 }
+
+/// Where bug reports go, from `repository` in Cargo.toml (empty when unset).
+const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Runs the whole program so that an unexpected panic ends it with [`ExitStatus::Error`] and one
+/// line asking for a bug report, never Rust's bare exit 101 with a backtrace hint: a pipeline
+/// must read "could not decide" (exit 2), and nothing was changed by a run that panicked before
+/// acting. Installs a panic hook for that line (the hook is process-wide: call this once, from
+/// `main`). `RUST_BACKTRACE=full` adds the backtrace.
+pub fn guarded(run: impl FnOnce() -> ExitStatus) -> ExitStatus {
+    // Restored afterwards, so a library caller (or a test binary) keeps its own hook.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        // Best effort: a closed stderr must not turn the panic into an abort.
+        let _ = writeln!(err, "{}", panic_line(&what, at.as_deref()));
+        // Only on explicit request: CI images often set RUST_BACKTRACE=1 for every tool.
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v == "full") {
+            let _ = writeln!(err, "{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
+    let status =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or(ExitStatus::Error);
+    std::panic::set_hook(previous);
+    status
+}
+
+/// The one line a panic prints.
+pub fn panic_line(what: &str, at: Option<&str>) -> String {
+    let at = at.map(|a| format!(" at {a}")).unwrap_or_default();
+    let url = if REPOSITORY.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}/issues)", REPOSITORY.trim_end_matches('/'))
+    };
+    // The payload may quote input (a file name, a token): one line, no control characters.
+    let what = crate::report::escape::line(what);
+    format!(
+        "internal error: {what}{at} — this is a bug, please report it with the command line{url}"
+    )
+}

@@ -100,6 +100,8 @@ pub(crate) fn from_eval_error(
             "too many nested function calls (limit {MAX_CALL_LEVELS}): runaway recursion?"
         ),
         EvalAltResult::ErrorRuntime(value, _) => format!("rule threw: {value}"),
+        // Raised only by the gate's own limits (deadline, message caps), with their message.
+        EvalAltResult::ErrorTerminated(why, _) => why.to_string(),
         EvalAltResult::ErrorAssignmentToConstant(name, _) => {
             format!("`{name}` is read-only: facts and params cannot be changed (copy first: `let x = {name};`)")
         }

@@ -3,15 +3,14 @@
 //! Why each setting: docs/design/DEPENDENCIES.md ("Rhai"). Every limit is set explicitly because Rhai's
 //! defaults differ between debug and release builds and include no operation limit at all.
 
-use std::cell::RefCell;
-
 use rhai::packages::{
     BasicArrayPackage, BasicMapPackage, BasicMathPackage, BitFieldPackage, CorePackage,
     LogicPackage, MoreStringPackage, Package,
 };
-use rhai::{Dynamic, Engine, EvalAltResult, OptimizationLevel, Position};
+use rhai::{Dynamic, Engine, OptimizationLevel, Position};
 
-use super::helpers;
+use super::sink::{self, print_allowed, print_suppressed_line, record};
+use super::{bounded, helpers};
 
 /// Operations one rule may perform before it is stopped (a loop over a few hundred bindings
 /// needs a few thousand; 200k is ~10 ms in a debug build and stops an endless loop quickly).
@@ -36,47 +35,6 @@ pub const MAX_VARIABLES: usize = 1_000;
 pub const MAX_FUNCTIONS: usize = 100;
 /// Library modules one rule may import (`policies/lib/`); a rule needs one or two.
 pub const MAX_MODULES: usize = 16;
-
-/// What one rule said while it ran: filled by `deny`/`warn`/`skip` and the progress callback.
-#[derive(Debug, Default)]
-pub(crate) struct Sink {
-    pub denies: Vec<String>,
-    pub warns: Vec<String>,
-    pub skips: Vec<String>,
-    pub operations: u64,
-}
-
-thread_local! {
-    // Evaluation is synchronous on one thread, so a thread-local is the simplest way for the
-    // registered functions (which the shared engine owns) to reach the current rule's sink.
-    static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with a fresh sink installed, returning its result and what the rule recorded.
-pub(crate) fn with_sink<T>(f: impl FnOnce() -> T) -> (T, Sink) {
-    SINK.with(|s| *s.borrow_mut() = Some(Sink::default()));
-    let out = f();
-    let sink = SINK.with(|s| s.borrow_mut().take()).unwrap_or_default();
-    (out, sink)
-}
-
-fn record(kind: &str, msg: Dynamic) -> Result<(), Box<EvalAltResult>> {
-    let text = match msg.clone().into_immutable_string() {
-        Ok(s) => s.to_string(),
-        Err(_) => msg.to_string(),
-    };
-    SINK.with(|s| match s.borrow_mut().as_mut() {
-        Some(sink) => {
-            match kind {
-                "deny" => sink.denies.push(text),
-                "warn" => sink.warns.push(text),
-                _ => sink.skips.push(text),
-            }
-            Ok(())
-        }
-        None => Err(format!("{kind}() called outside a rule evaluation").into()),
-    })
-}
 
 /// Builds the engine. The only place an `Engine` is made (docs/ARCHITECTURE.md rule 5).
 pub fn build_engine() -> Engine {
@@ -108,23 +66,27 @@ pub fn build_engine() -> Engine {
         .set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
 
-    engine.on_print(|s| tracing::info!(target: "tollgate::policy::script", "{s}"));
-    engine.on_debug(|s, src, pos| {
-        tracing::debug!(target: "tollgate::policy::script", "{}:{}: {s}", src.unwrap_or("rule"), fmt_pos(pos));
+    // Script output goes to tracing, capped per rule (a `print` in a loop would otherwise
+    // write gigabytes to stderr).
+    engine.on_print(|s| match print_allowed(s.len()) {
+        Some(true) => tracing::info!(target: "tollgate::policy::script", "{s}"),
+        Some(false) => {
+            tracing::info!(target: "tollgate::policy::script", "{}", print_suppressed_line())
+        }
+        None => {}
     });
-    engine.on_progress(|ops| {
-        SINK.with(|s| {
-            if let Some(sink) = s.borrow_mut().as_mut() {
-                sink.operations = ops;
-            }
-        });
-        None
+    engine.on_debug(|s, src, pos| match print_allowed(s.len()) {
+        Some(true) => tracing::debug!(target: "tollgate::policy::script", "{}:{}: {s}", src.unwrap_or("rule"), fmt_pos(pos)),
+        Some(false) => tracing::debug!(target: "tollgate::policy::script", "{}", print_suppressed_line()),
+        None => {}
     });
+    engine.on_progress(sink::on_progress);
 
     engine.register_fn("deny", |msg: Dynamic| record("deny", msg));
     engine.register_fn("warn", |msg: Dynamic| record("warn", msg));
     engine.register_fn("skip", |msg: Dynamic| record("skip", msg));
     helpers::register(&mut engine);
+    bounded::register(&mut engine);
     engine
 }
 

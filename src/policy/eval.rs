@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::convert::ToRhai;
 use super::diagnostics::{from_eval_error, nearest};
-use super::engine::{build_engine, with_sink};
+use super::engine::build_engine;
 use super::explain::{facts_read, FactRead};
 use super::rule::{compile_with, RuleSet};
+use super::sink::with_sink;
 use super::{PolicyError, RuleSource, ScriptError};
 use crate::config::{Level, Settings};
 use crate::facts::Facts;
@@ -183,7 +184,7 @@ impl Evaluator {
             }
             let start = Instant::now();
             let params = rs.params.to_rhai();
-            let (run, sink) = with_sink(|| {
+            let (run, sink) = with_sink(settings.limits.rule_timeout, || {
                 scope.push_constant_dynamic("params", params);
                 self.engine.run_ast_with_scope(&mut scope, &rule.ast)
             });

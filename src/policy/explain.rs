@@ -24,6 +24,36 @@ pub struct FactRead {
 pub const MAX_FACTS_READ: usize = 50;
 /// Expansion stops after this many values, so explaining stays cheap whatever the facts.
 const MAX_VISITS: usize = 5_000;
+/// Values (nested ones counted) one shown fact may have; a larger one (a rule reading all of
+/// `rbac.bindings` in a big cluster) is summarised, not copied into the report.
+const MAX_LEAF_NODES: usize = 1_000;
+
+/// Whether `v` has at most `*budget` values, counting nested ones; stops counting early.
+fn nodes_within(v: &Dynamic, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    if let Some(items) = v.read_lock::<Array>() {
+        return items.iter().all(|i| nodes_within(i, budget));
+    }
+    if let Some(map) = v.read_lock::<Map>() {
+        return map.values().all(|i| nodes_within(i, budget));
+    }
+    true
+}
+
+/// `(an array of 100000 items: too large to show)`.
+fn too_large(v: &Dynamic) -> String {
+    let (what, n) = if let Some(items) = v.read_lock::<Array>() {
+        ("an array", items.len())
+    } else if let Some(map) = v.read_lock::<Map>() {
+        ("a map", map.len())
+    } else {
+        ("a value", 1)
+    };
+    format!("({what} of {n} items: too large to show)")
+}
 
 struct Found {
     indices: Vec<usize>,
@@ -71,8 +101,12 @@ impl Walk<'_> {
             return;
         }
         let Some((seg, rest)) = segs.split_first() else {
-            let value = rhai::serde::from_dynamic::<serde_json::Value>(value)
-                .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+            let value = if nodes_within(value, &mut MAX_LEAF_NODES.clone()) {
+                rhai::serde::from_dynamic::<serde_json::Value>(value)
+                    .unwrap_or_else(|_| serde_json::Value::String(value.to_string()))
+            } else {
+                serde_json::Value::String(too_large(value))
+            };
             self.found.push(Found {
                 indices: indices.clone(),
                 order: self.order,

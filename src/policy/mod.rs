@@ -3,6 +3,7 @@
 //! Pure: no kube, tokio or filesystem access here (docs/ARCHITECTURE.md rule 3). Rule files are read
 //! by [`crate::policy_files`]; this module receives their text as [`RuleSource`]s.
 
+mod bounded;
 mod convert;
 mod diagnostics;
 mod engine;
@@ -14,6 +15,7 @@ mod lint;
 mod paths;
 mod rule;
 mod schema;
+mod sink;
 
 use std::fmt;
 
@@ -28,6 +30,9 @@ pub use eval::{Evaluator, Outcome, RuleResult};
 pub use explain::{render_value, FactRead, MAX_FACTS_READ};
 pub use lint::{lint, LintReport};
 pub use rule::{compile, Rule, RuleSet, INJECTED_NAMES};
+pub use sink::{
+    MAX_MESSAGES, MAX_MESSAGES_TOTAL_BYTES, MAX_MESSAGE_BYTES, MAX_PRINT_BYTES, MAX_PRINT_LINES,
+};
 
 /// The text of one rule file, as read from a policy directory.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,13 @@
 //! GitHub Actions workflow commands (`::error file=…,title=…::message`): annotations on the
 //! rule files in the run's summary and pull request.
 
+use super::escape::line;
 use super::{exception_notes, render_summary_line, waiver_line, Report};
 use crate::verdict::Outcome;
 
-/// Escapes a message as the runner decodes it: `%`, CR and LF.
+/// Escapes a message as the runner decodes it: `%`, CR and LF. Other control characters and
+/// bidi overrides are the callers' to neutralise ([`line`]), since a message may keep the line
+/// breaks the report itself puts in (`fix:` on its own line).
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
@@ -19,7 +22,7 @@ pub fn escape_property(s: &str) -> String {
 fn command(kind: &str, props: &[(&str, String)], message: &str) -> String {
     let props: Vec<String> = props
         .iter()
-        .map(|(k, v)| format!("{k}={}", escape_property(v)))
+        .map(|(k, v)| format!("{k}={}", escape_property(&line(v))))
         .collect();
     if props.is_empty() {
         format!("::{kind}::{}\n", escape_data(message))
@@ -50,11 +53,12 @@ pub fn render_github(r: &Report) -> String {
         };
         props.push(("title", title));
         for m in &v.messages {
-            let mut message = m.clone();
+            // The message is one line whatever the rule put in it; the report adds the rest.
+            let mut message = line(m).into_owned();
             if let Some(w) = waiver_line(v) {
-                message.push_str(&format!("\n{w}"));
+                message.push_str(&format!("\n{}", line(&w)));
             } else if let Some(fix) = v.fix.as_ref().filter(|_| v.outcome != Outcome::Error) {
-                message.push_str(&format!("\nfix: {fix}"));
+                message.push_str(&format!("\nfix: {}", super::escape::block(fix)));
             }
             out.push_str(&command(kind, &props, &message));
         }
@@ -63,17 +67,21 @@ pub fn render_github(r: &Report) -> String {
         out.push_str(&command(
             level,
             &[("title", "tollgate exception".into())],
-            &note,
+            &line(&note),
         ));
     }
     for w in &r.warnings {
-        out.push_str(&command("warning", &[("title", "tollgate".into())], w));
+        out.push_str(&command(
+            "warning",
+            &[("title", "tollgate".into())],
+            &line(w),
+        ));
     }
     if let Some(e) = &r.error {
         out.push_str(&command(
             "error",
             &[("title", "tollgate: could not decide".into())],
-            e,
+            &super::escape::block(e),
         ));
     }
     let kind = match r.decision {

@@ -4,24 +4,24 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
+use super::escape::{block, line};
 use super::{render_summary_line, waiver_line, Report};
 use crate::verdict::Outcome;
 use crate::verdict::RuleVerdict;
 
+/// quick-junit strips ANSI sequences and the C0 controls XML 1.0 forbids; bidi overrides and
+/// line breaks inside a message are neutralised here ([`super::escape`]), as in `text`.
 fn details(v: &RuleVerdict) -> String {
-    let mut d = v.messages.join("\n");
+    let mut d: Vec<String> = v.messages.iter().map(|m| line(m).into_owned()).collect();
     if let Some(fix) = &v.fix {
-        d.push_str(&format!("\nfix: {fix}"));
+        d.push(format!("fix: {}", block(fix)));
     }
-    d.push_str(&format!("\n({})", v.file));
-    d
+    d.push(format!("({})", line(&v.file)));
+    d.join("\n")
 }
 
 fn first_message(v: &RuleVerdict) -> String {
-    v.messages
-        .first()
-        .map(|m| m.lines().next().unwrap_or("").to_string())
-        .unwrap_or_else(|| v.title.clone())
+    line(v.messages.first().unwrap_or(&v.title)).into_owned()
 }
 
 fn case(v: &RuleVerdict) -> TestCase {
@@ -58,7 +58,8 @@ fn case(v: &RuleVerdict) -> TestCase {
         c.set_system_out(format!("warning: {}", details(v)));
     }
     if let Some(w) = waiver_line(v) {
-        c.set_system_out(format!("{w}\n{}", v.messages.join("\n")));
+        let messages: Vec<_> = v.messages.iter().map(|m| line(m)).collect();
+        c.set_system_out(format!("{}\n{}", line(&w), messages.join("\n")));
     }
     c
 }

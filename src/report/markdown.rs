@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::escape::{md_block, md_code, md_text};
 use super::{exception_notes, render_summary_line, waiver_line, Report};
 use crate::verdict::Decision;
 use crate::verdict::Outcome;
@@ -17,14 +18,6 @@ fn icon(o: Outcome) -> &'static str {
     }
 }
 
-/// Text safe inside a table cell: pipes escaped (GFM honours `\|` even in code spans), line
-/// breaks as `<br>`. Entities are not used: inside code spans they would show literally.
-pub fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace('\n', "<br>")
-}
-
 /// The Markdown report.
 pub fn render_markdown(r: &Report) -> String {
     let mut out = String::new();
@@ -36,19 +29,19 @@ pub fn render_markdown(r: &Report) -> String {
     };
     let _ = writeln!(
         out,
-        "### tollgate {}: {verdict}\n\n`{}` → `{}`\n",
+        "### tollgate {}: {verdict}\n\n{} → {}\n",
         r.command,
-        cell(&p.source),
-        cell(&p.destination)
+        md_code(&p.source, false),
+        md_code(&p.destination, false)
     );
     if let Some(e) = &r.error {
-        let _ = writeln!(out, "```\n{}\n```\n", e.replace("```", "'''"));
+        let _ = writeln!(out, "{}\n", md_block(e));
     }
     if let Some(d) = &p.digest {
-        let _ = writeln!(out, "- digest: `{d}`");
+        let _ = writeln!(out, "- digest: {}", md_code(d, false));
     }
     if !p.targets.is_empty() {
-        let targets: Vec<String> = p.targets.iter().map(|t| format!("`{}`", cell(t))).collect();
+        let targets: Vec<String> = p.targets.iter().map(|t| md_code(t, false)).collect();
         let _ = writeln!(out, "- targets: {}", targets.join(", "));
     }
     if !r.rules.is_empty() {
@@ -57,7 +50,7 @@ pub fn render_markdown(r: &Report) -> String {
             let mut details = v
                 .messages
                 .iter()
-                .map(|m| cell(m))
+                .map(|m| md_text(m))
                 .collect::<Vec<_>>()
                 .join("<br>");
             let failing = matches!(v.outcome, Outcome::Deny | Outcome::Warn);
@@ -65,18 +58,18 @@ pub fn render_markdown(r: &Report) -> String {
                 if !details.is_empty() {
                     details.push_str("<br>");
                 }
-                details.push_str(&format!("**fix:** {}", cell(fix)));
+                details.push_str(&format!("**fix:** {}", md_text(fix)));
             }
             if let Some(w) = waiver_line(v) {
-                details.push_str(&format!("<br>**{}**", cell(&w)));
+                details.push_str(&format!("<br>**{}**", md_text(&w)));
             }
             let outcome = v.outcome.as_str();
             let _ = writeln!(
                 out,
-                "| {} | `{}` {} | {outcome} | {details} |",
+                "| {} | {} {} | {outcome} | {details} |",
                 icon(v.outcome),
-                v.id,
-                cell(&v.title)
+                md_code(&v.id, true),
+                md_text(&v.title)
             );
         }
     }
@@ -84,13 +77,13 @@ pub fn render_markdown(r: &Report) -> String {
     if !notes.is_empty() {
         let _ = writeln!(out, "\n**Exceptions**\n");
         for (_, n) in notes {
-            let _ = writeln!(out, "- {}", cell(&n));
+            let _ = writeln!(out, "- {}", md_text(&n));
         }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\n**Notes from gathering**\n");
         for w in &r.warnings {
-            let _ = writeln!(out, "- {}", cell(w));
+            let _ = writeln!(out, "- {}", md_text(w));
         }
     }
     let _ = writeln!(out, "\n**{}**", render_summary_line(r));

@@ -1,6 +1,7 @@
 //! Reports: the only code that writes to stdout. One `Report` value, rendered per format.
 
 mod emit;
+pub mod escape;
 mod github;
 mod json;
 mod junit;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::escape::{block, line};
 use super::{exception_notes, waiver_line, Report};
 use crate::plan::{ActState, ActionStatus};
 use crate::verdict::Outcome;
@@ -63,8 +64,8 @@ fn facts_read_lines(v: &RuleVerdict) -> String {
         let _ = writeln!(
             out,
             "      {lead} {} = {}",
-            f.path,
-            crate::policy::render_value(&f.value, 100)
+            line(&f.path),
+            line(&crate::policy::render_value(&f.value, 100))
         );
     }
     let more = v.facts_read.len().saturating_sub(FACTS_READ_SHOWN) + v.facts_read_omitted;
@@ -77,14 +78,25 @@ fn facts_read_lines(v: &RuleVerdict) -> String {
     out
 }
 
-/// The full text report.
+/// The full text report. Every string from a cluster object, a snapshot, a configuration or a
+/// rule is a single line with hostile characters made visible ([`super::escape`]); the error
+/// of a run that could not decide keeps its lines (a source snippet), indented.
 pub fn render_text(r: &Report) -> String {
+    let out = render_fields(r);
+    // A second net for anything written without escaping: only the report's own line feeds
+    // (and tabs) reach the terminal.
+    block(&out).into_owned()
+}
+
+fn render_fields(r: &Report) -> String {
     let mut out = String::new();
     let p = &r.promotion;
     let _ = writeln!(
         out,
         "tollgate {}  {} → {}",
-        r.command, p.source, p.destination
+        r.command,
+        line(&p.source),
+        line(&p.destination)
     );
     if let Some(e) = &r.error {
         let _ = writeln!(out, "\nerror: could not decide\n{}", indent(e, "  "));
@@ -94,7 +106,8 @@ pub fn render_text(r: &Report) -> String {
     if let Some(d) = &p.digest {
         let _ = writeln!(
             out,
-            "  digest   {d}{}",
+            "  digest   {}{}",
+            line(d),
             if p.noop == Some(true) {
                 "  (destination already points here)"
             } else {
@@ -103,20 +116,27 @@ pub fn render_text(r: &Report) -> String {
         );
     }
     if let Some(i) = &p.image {
-        let _ = writeln!(out, "  image    {i}");
+        let _ = writeln!(out, "  image    {}", line(i));
     }
     if p.targets.is_empty() {
         let _ = writeln!(out, "  targets  none");
     } else {
-        let _ = writeln!(out, "  targets  {}", p.targets.join(", "));
+        let targets: Vec<_> = p.targets.iter().map(|t| line(t)).collect();
+        let _ = writeln!(out, "  targets  {}", targets.join(", "));
     }
     if let Some(d) = &p.discovery {
-        let _ = writeln!(out, "           ({d})");
+        let _ = writeln!(out, "           ({})", line(d));
     }
     let width = r.rules.iter().map(|v| v.id.len()).max().unwrap_or(0);
     let _ = writeln!(out, "\nrules");
     for v in &r.rules {
-        let _ = writeln!(out, "  {} {:width$}  {}", mark(v.outcome), v.id, v.title);
+        let _ = writeln!(
+            out,
+            "  {} {:width$}  {}",
+            mark(v.outcome),
+            line(&v.id),
+            line(&v.title)
+        );
         let failing = matches!(v.outcome, Outcome::Deny | Outcome::Warn | Outcome::Error);
         for m in &v.messages {
             let prefix = if v.outcome == Outcome::Skip {
@@ -124,37 +144,37 @@ pub fn render_text(r: &Report) -> String {
             } else {
                 ""
             };
-            out.push_str(&indent(&format!("{prefix}{m}"), "      "));
+            out.push_str(&indent(&format!("{prefix}{}", line(m)), "      "));
         }
         if failing || v.outcome == Outcome::Waived {
             out.push_str(&facts_read_lines(v));
         }
         if let Some(w) = waiver_line(v) {
-            out.push_str(&indent(&w, "      "));
+            out.push_str(&indent(&line(&w), "      "));
         }
         if let Some(level) = v.level {
             let _ = writeln!(out, "      (counted as {level} by configuration)");
         }
         if failing && v.outcome != Outcome::Error {
             if let Some(fix) = &v.fix {
-                out.push_str(&indent(&format!("fix: {fix}"), "      "));
+                out.push_str(&indent(&format!("fix: {}", block(fix)), "      "));
             }
         }
         if v.outcome == Outcome::Error {
-            let _ = writeln!(out, "      ({})", v.file);
+            let _ = writeln!(out, "      ({})", line(&v.file));
         }
     }
     let notes = exception_notes(r);
     if !notes.is_empty() {
         let _ = writeln!(out, "\nexceptions");
         for (_, n) in notes {
-            out.push_str(&indent(&format!("- {n}"), "  "));
+            out.push_str(&indent(&format!("- {}", line(&n)), "  "));
         }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\nnotes from gathering");
         for w in &r.warnings {
-            out.push_str(&indent(&format!("- {w}"), "  "));
+            out.push_str(&indent(&format!("- {}", line(w)), "  "));
         }
     }
     if !r.actions.is_empty() {
@@ -173,7 +193,12 @@ pub fn render_text(r: &Report) -> String {
             };
             let kind = serde_json::to_value(a.kind).ok();
             let kind = kind.as_ref().and_then(|k| k.as_str()).unwrap_or("?");
-            let _ = writeln!(out, "  {kind:8} {:24} {status:8} {}", a.target, a.detail);
+            let _ = writeln!(
+                out,
+                "  {kind:8} {:24} {status:8} {}",
+                line(&a.target),
+                line(&a.detail)
+            );
         }
     }
     let _ = writeln!(out, "\n{}", render_summary_line(r));
@@ -182,15 +207,15 @@ pub fn render_text(r: &Report) -> String {
             let _ = writeln!(out, "promotion done");
         }
         Some(ActState::Aborted { why }) => {
-            let _ = writeln!(out, "promotion ABORTED, nothing was changed: {why}");
+            let _ = writeln!(out, "promotion ABORTED, nothing was changed: {}", line(why));
         }
         Some(ActState::Partial {
             why,
             restore_command,
         }) => {
-            let _ = writeln!(out, "promotion PARTLY DONE: {why}");
+            let _ = writeln!(out, "promotion PARTLY DONE: {}", line(why));
             if let Some(cmd) = restore_command {
-                let _ = writeln!(out, "to restore the previous image: {cmd}");
+                let _ = writeln!(out, "to restore the previous image: {}", line(cmd));
             }
             let _ = writeln!(
                 out,

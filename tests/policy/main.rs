@@ -7,4 +7,5 @@
 mod engine;
 mod facts;
 mod library;
+mod limits;
 mod pack;
