@@ -10,12 +10,11 @@
 mod parse;
 mod walk;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::objects::{ClusterObjects, Provenance};
@@ -149,19 +148,67 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
     Ok(sink.objects)
 }
 
-/// Where an object was first seen and a hash of its contents, to tell an object exported twice
-/// (kept once) from two different objects under one name (an error).
+/// Where an object was first seen and where it is kept (its index in the list of its kind),
+/// to tell an object exported twice (kept once) from two different objects under one name
+/// (an error).
 struct Seen {
     at: String,
-    hash: [u8; 32],
+    index: usize,
 }
 
 /// Accumulates objects, dropping exact duplicates (the same object exported twice).
 #[derive(Default)]
 struct Sink {
     objects: ClusterObjects,
-    seen: BTreeMap<(String, String, String), Seen>,
+    seen: HashMap<(String, String, String), Seen>,
     skipped: BTreeSet<String>,
+}
+
+/// The object types a snapshot holds: decoded once, compared only when a name repeats.
+trait Exported: DeserializeOwned + PartialEq + serde::Serialize {}
+
+impl<T: DeserializeOwned + PartialEq + serde::Serialize> Exported for T {}
+
+/// What became of an object that was added.
+enum Kept {
+    /// First of its name: kept at this index.
+    New(usize),
+    /// The same object again: dropped.
+    Same,
+    /// Another object under a name already seen.
+    Different,
+}
+
+/// Two objects are the same export when every field but `apiVersion` is equal (one object read
+/// through two API groups is still one object). Only called when a name repeats.
+fn same<T: Exported>(a: &T, b: &T) -> bool {
+    if a == b {
+        return true;
+    }
+    let strip = |x: &T| {
+        let mut v = serde_json::to_value(x).ok()?;
+        v.as_object_mut()?.remove("apiVersion");
+        Some(v)
+    };
+    matches!((strip(a), strip(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Decodes `v` and keeps it unless an object of the same name is already kept at `seen`.
+fn keep<T: Exported>(
+    list: &mut Vec<T>,
+    v: Value,
+    seen: Option<usize>,
+    invalid: &dyn Fn(String, String) -> SnapshotError,
+) -> Result<Kept, SnapshotError> {
+    let item: T = decode(v, invalid)?;
+    match seen.and_then(|i| list.get(i)) {
+        Some(first) if same(first, &item) => Ok(Kept::Same),
+        Some(_) => Ok(Kept::Different),
+        None => {
+            list.push(item);
+            Ok(Kept::New(list.len() - 1))
+        }
+    }
 }
 
 /// Parses one file's text; `file` names it in errors.
@@ -299,66 +346,45 @@ fn add_object(v: Value, file: &str, pos: &str, sink: &mut Sink) -> Result<(), Sn
     } else {
         format!("{file} ({pos})")
     };
-    let hash = content_hash(&v);
-    if let Some(first) = sink.seen.get(&key) {
-        if first.hash == hash {
-            tracing::debug!(file, ?key, "skipping an object exported twice");
-            return Ok(());
-        }
-        let (kind, ns, name) = key;
-        return Err(SnapshotError::Conflict {
-            object: if ns.is_empty() {
-                format!("{kind} `{name}`")
-            } else {
-                format!("{kind} `{ns}/{name}`")
-            },
-            first: first.at.clone(),
-            second: at,
-        });
-    }
-    sink.seen.insert(key, Seen { at, hash });
+    let seen = sink.seen.get(&key).map(|s| s.index);
     let o = &mut sink.objects;
-    match kind.as_str() {
-        "ImageStream" => o.streams.push(decode(v, &invalid)?),
-        "ImageStreamTag" => o.istags.push(decode(v, &invalid)?),
-        "ImageStreamImage" => o.isimages.push(decode(v, &invalid)?),
-        "Image" => o.images.push(decode(v, &invalid)?),
-        "DeploymentConfig" => o.dcs.push(decode(v, &invalid)?),
-        "Deployment" => o.deployments.push(decode(v, &invalid)?),
-        "ReplicationController" => o.rcs.push(decode(v, &invalid)?),
-        "RoleBinding" => o.rolebindings.push(decode(v, &invalid)?),
-        "ClusterRoleBinding" => o.clusterrolebindings.push(decode(v, &invalid)?),
-        "ClusterRole" => o.clusterroles.push(decode(v, &invalid)?),
-        _ => o.roles.push(decode(v, &invalid)?),
+    let kept = match kind.as_str() {
+        "ImageStream" => keep(&mut o.streams, v, seen, &invalid)?,
+        "ImageStreamTag" => keep(&mut o.istags, v, seen, &invalid)?,
+        "ImageStreamImage" => keep(&mut o.isimages, v, seen, &invalid)?,
+        "Image" => keep(&mut o.images, v, seen, &invalid)?,
+        "DeploymentConfig" => keep(&mut o.dcs, v, seen, &invalid)?,
+        "Deployment" => keep(&mut o.deployments, v, seen, &invalid)?,
+        "ReplicationController" => keep(&mut o.rcs, v, seen, &invalid)?,
+        "RoleBinding" => keep(&mut o.rolebindings, v, seen, &invalid)?,
+        "ClusterRoleBinding" => keep(&mut o.clusterrolebindings, v, seen, &invalid)?,
+        "ClusterRole" => keep(&mut o.clusterroles, v, seen, &invalid)?,
+        _ => keep(&mut o.roles, v, seen, &invalid)?,
+    };
+    match kept {
+        Kept::New(index) => {
+            sink.seen.insert(key, Seen { at, index });
+        }
+        Kept::Same => tracing::debug!(file, ?key, "skipping an object exported twice"),
+        Kept::Different => {
+            let first = sink
+                .seen
+                .get(&key)
+                .map(|s| s.at.clone())
+                .unwrap_or_default();
+            let (kind, ns, name) = key;
+            return Err(SnapshotError::Conflict {
+                object: if ns.is_empty() {
+                    format!("{kind} `{name}`")
+                } else {
+                    format!("{kind} `{ns}/{name}`")
+                },
+                first,
+                second: at,
+            });
+        }
     }
     Ok(())
-}
-
-/// A hash of an object's fields except `apiVersion` (the same object read through two API
-/// groups is still the same object).
-fn content_hash(v: &Value) -> [u8; 32] {
-    /// Feeds serialised JSON straight into the hash: no string per field.
-    struct Hashing(Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut h = Hashing(Sha256::new());
-    if let Value::Object(fields) = v {
-        for (k, field) in fields.iter().filter(|(k, _)| *k != "apiVersion") {
-            h.0.update(k.as_bytes());
-            h.0.update([0]);
-            // Writing into a hash cannot fail; a value that would not serialise hashes short.
-            let _ = serde_json::to_writer(&mut h, field);
-            h.0.update([0]);
-        }
-    }
-    h.0.finalize().into()
 }
 
 /// Decodes with the failing field's path, e.g. `spec.triggers[1].imageChangeParams.from.name`.
