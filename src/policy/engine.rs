@@ -11,7 +11,7 @@ use rhai::packages::{
 };
 use rhai::{Dynamic, Engine, EvalAltResult, OptimizationLevel, Position};
 
-use super::helpers;
+use super::{helpers, lookups};
 
 /// Operations one rule may perform before it is stopped (a loop over a few hundred bindings
 /// needs a few thousand; 200k is ~10 ms in a debug build and stops an endless loop quickly).
@@ -125,6 +125,7 @@ pub fn build_engine() -> Engine {
     engine.register_fn("warn", |msg: Dynamic| record("warn", msg));
     engine.register_fn("skip", |msg: Dynamic| record("skip", msg));
     helpers::register(&mut engine);
+    lookups::register(&mut engine);
     engine
 }
 
