@@ -1,4 +1,5 @@
-//! Facts → Rhai values by hand: the serde route costs ~3× more on the per-promotion hot path.
+//! Facts → Rhai values by hand, converting only what a pack's code can reach: the serde route
+//! costs ~3× more on the per-promotion hot path, and `rbac.bindings` grows with the cluster.
 //!
 //! Key names must match the serde names of `crate::facts` exactly (docs/design/POLICY-API.md); the test
 //! at the bottom compares this conversion with `rhai::serde::to_dynamic` on real facts.
@@ -6,6 +7,8 @@
 use std::collections::BTreeMap;
 
 use rhai::{Array, Dynamic, Map};
+
+use super::needs::Needs;
 
 use crate::facts::*;
 
@@ -212,6 +215,46 @@ impl ToRhai for Environment {
     fn to_rhai(&self) -> Dynamic {
         map! { "namespaces" => self.namespaces, "params" => self.params }
     }
+}
+
+/// The top-level facts as Rhai values, in [`super::INJECTED_NAMES`] order minus `params`;
+/// the lists no rule of the pack can reach are left empty ([`Needs`]).
+pub(crate) fn facts_values(facts: &Facts, needs: Needs) -> Vec<(&'static str, Dynamic)> {
+    let r = &facts.rbac;
+    let list = |wanted: bool, v: &dyn Fn() -> Dynamic| {
+        if wanted {
+            v()
+        } else {
+            Dynamic::from_array(Array::new())
+        }
+    };
+    let mut rbac = Map::new();
+    rbac.insert(
+        "bindings".into(),
+        list(needs.bindings, &|| r.bindings.to_rhai()),
+    );
+    rbac.insert("unreadable".into(), r.unreadable.to_rhai());
+    rbac.insert(
+        "pullers".into(),
+        list(needs.pullers, &|| r.pullers.to_rhai()),
+    );
+    rbac.insert("promoter_can_tag".into(), r.promoter_can_tag.to_rhai());
+    rbac.insert(
+        "promoter_can_roll_out".into(),
+        r.promoter_can_roll_out.to_rhai(),
+    );
+    vec![
+        ("promotion", facts.promotion.to_rhai()),
+        ("image", facts.image.to_rhai()),
+        ("destination", facts.destination.to_rhai()),
+        ("targets", facts.targets.to_rhai()),
+        ("rbac", Dynamic::from_map(rbac)),
+        ("environments", facts.environments.to_rhai()),
+        (
+            "discovery_complete",
+            Dynamic::from_bool(facts.discovery_complete),
+        ),
+    ]
 }
 
 #[cfg(test)]

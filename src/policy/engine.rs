@@ -10,7 +10,7 @@ use rhai::packages::{
 use rhai::{Dynamic, Engine, OptimizationLevel, Position};
 
 use super::sink::{self, print_allowed, print_suppressed_line, record};
-use super::{bounded, helpers};
+use super::{bounded, helpers, lookups};
 
 /// Operations one rule may perform before it is stopped (a loop over a few hundred bindings
 /// needs a few thousand; 200k is ~10 ms in a debug build and stops an endless loop quickly).
@@ -87,6 +87,7 @@ pub fn build_engine() -> Engine {
     engine.register_fn("skip", |msg: Dynamic| record("skip", msg));
     helpers::register(&mut engine);
     bounded::register(&mut engine);
+    lookups::register(&mut engine);
     engine
 }
 

@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use rhai::{Dynamic, Engine, Scope};
 use serde::Serialize;
 
-use super::convert::ToRhai;
+use super::convert::{facts_values, ToRhai};
 use super::diagnostics::{from_eval_error, nearest};
 use super::engine::build_engine;
 use super::explain::{facts_read, FactRead};
+use super::lookups::{with_index, RbacIndex};
 use super::rule::{compile_with, RuleSet};
 use super::sink::with_sink;
 use super::{PolicyError, RuleSource, ScriptError};
@@ -78,22 +79,6 @@ impl std::fmt::Debug for Evaluator {
     }
 }
 
-/// The top-level facts as Rhai values, in [`super::INJECTED_NAMES`] order minus `params`.
-fn facts_values(facts: &Facts) -> Vec<(&'static str, Dynamic)> {
-    vec![
-        ("promotion", facts.promotion.to_rhai()),
-        ("image", facts.image.to_rhai()),
-        ("destination", facts.destination.to_rhai()),
-        ("targets", facts.targets.to_rhai()),
-        ("rbac", facts.rbac.to_rhai()),
-        ("environments", facts.environments.to_rhai()),
-        (
-            "discovery_complete",
-            Dynamic::from_bool(facts.discovery_complete),
-        ),
-    ]
-}
-
 impl Evaluator {
     pub fn new() -> Self {
         Evaluator {
@@ -115,7 +100,12 @@ impl Evaluator {
     /// run. Level re-mapping (deny↔warn) is the decision stage's job, not done here.
     pub fn evaluate(&self, rules: &RuleSet, facts: &Facts, settings: &Settings) -> Vec<RuleResult> {
         let doc = || serde_json::to_value(facts).ok();
-        self.run(rules, facts_values(facts), &doc, settings)
+        let needs = rules.needs();
+        let index = needs
+            .lookups
+            .then(|| RbacIndex::new(facts.rbac.bindings.clone(), facts.rbac.pullers.clone()));
+        let values = facts_values(facts, needs);
+        with_index(index, || self.run(rules, values, &doc, settings))
     }
 
     /// Runs every rule over a facts document given as JSON that need not match the facts schema
@@ -139,7 +129,11 @@ impl Evaluator {
             })
             .collect();
         let json = || Some(doc.clone());
-        self.run(rules, values, &json, settings)
+        let index = doc
+            .get("rbac")
+            .and_then(|r| serde_json::from_value::<crate::facts::Rbac>(r.clone()).ok())
+            .map(|r| RbacIndex::new(r.bindings, r.pullers));
+        with_index(index, || self.run(rules, values, &json, settings))
     }
 
     fn run(

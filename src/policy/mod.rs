@@ -12,6 +12,8 @@ mod explain;
 pub mod helpers;
 mod library;
 mod lint;
+mod lookups;
+mod needs;
 mod paths;
 mod rule;
 mod schema;

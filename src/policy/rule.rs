@@ -9,6 +9,7 @@ use rhai::{Engine, Scope, AST};
 use super::diagnostics::{from_parse_error, script_error};
 use super::engine::build_engine;
 use super::library::{self, check_import, dir_of, library_name, Library};
+use super::needs::{needs_of, Needs};
 use super::paths::{analyse, Analysis, FactPath};
 use super::{PolicyError, RuleSource, ScriptError};
 
@@ -44,6 +45,8 @@ pub struct Rule {
     /// The fact paths the rule's code reads (static, [`super::paths`]): evaluated against the
     /// facts to explain a denial.
     pub(crate) reads: Arc<[FactPath]>,
+    /// Which of the large facts its code can reach (only those are converted).
+    pub(crate) needs: Needs,
 }
 
 /// Every compiled rule of a run, sorted by id.
@@ -71,6 +74,13 @@ impl RuleSet {
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// What the whole pack can reach of the large facts.
+    pub(crate) fn needs(&self) -> Needs {
+        self.rules
+            .iter()
+            .fold(Needs::default(), |n, r| n.union(r.needs))
     }
 }
 
@@ -221,6 +231,9 @@ fn compile_one(
         }
     }
     ast.set_source(src.path.as_str());
+    // A library function may call a lookup (it cannot see the facts themselves).
+    let mut needs = needs_of(&ast);
+    needs.lookups |= !analysis.imports.is_empty();
     let rule = Rule {
         id,
         path: src.path.clone(),
@@ -231,6 +244,7 @@ fn compile_one(
         text: Arc::from(src.text.as_str()),
         compiled_text,
         reads: analysis.reads().into(),
+        needs,
     };
     Ok((rule, analysis))
 }
