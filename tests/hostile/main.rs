@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod args;
+mod cluster;
 mod rules;
 mod snapshots;
 
@@ -223,6 +224,11 @@ fn hostile_snapshots() {
 #[test]
 fn hostile_facts_config_and_arguments() {
     run_table(args::ROWS);
+}
+
+#[test]
+fn hostile_cluster_answers() {
+    run_table(cluster::ROWS);
 }
 
 #[test]
