@@ -93,28 +93,44 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
     }
     let mut sink = Sink::default();
     let mut total: u64 = 0;
-    for f in &files {
-        // Checked from the metadata before reading, and below from what was actually read.
-        let over_total = |size: u64| {
-            walk::unusable(
-                &f.path,
-                format!(
-                    "the snapshot's files add up to {size} bytes here, more than the limit of {} bytes; raise it with {}",
-                    limits.max_total_bytes,
-                    walk::TOTAL_FLAG
-                ),
-            )
-        };
-        if total.saturating_add(f.size) > limits.max_total_bytes {
-            return Err(over_total(total.saturating_add(f.size)));
+    // Files are read and parsed a few at a time in parallel (parsing is most of a big
+    // snapshot's cost), then added in order, so duplicates and errors are reported as a
+    // sequential read would; only one batch's parsed documents are alive at once.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    for batch in files.chunks(workers) {
+        for f in batch {
+            // Checked from the metadata before reading, and below from what was actually read.
+            total = total.saturating_add(f.size);
+            if total > limits.max_total_bytes {
+                return Err(over_total(f, total, limits));
+            }
         }
-        let text = crate::input::read_text(&f.path, limits.max_file_bytes, Some(walk::FILE_FLAG))
-            .map_err(|m| walk::unusable(&f.path, m))?;
-        total = total.saturating_add(text.len() as u64);
-        if total > limits.max_total_bytes {
-            return Err(over_total(total));
+        let parsed: Vec<Result<(u64, Vec<Value>), SnapshotError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|f| s.spawn(move || read_and_parse(f, limits)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(SnapshotError::Unusable {
+                            path: "snapshot".into(),
+                            message: "internal error: a parser thread panicked".into(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        for (f, result) in batch.iter().zip(parsed) {
+            let (read, docs) = result?;
+            // The metadata may have understated the file (it grew): count what was read.
+            total = total.saturating_sub(f.size).saturating_add(read);
+            if total > limits.max_total_bytes {
+                return Err(over_total(f, total, limits));
+            }
+            add_documents(docs, &f.path.display().to_string(), &mut sink)?;
         }
-        load_text(&text, &f.path.display().to_string(), &mut sink)?;
     }
     let shown = paths
         .iter()
@@ -211,9 +227,30 @@ fn keep<T: Exported>(
     }
 }
 
-/// Parses one file's text; `file` names it in errors.
-fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
-    let docs = parse::parse_documents(text, file)?;
+fn over_total(f: &walk::Found, size: u64, limits: &LoadLimits) -> SnapshotError {
+    walk::unusable(
+        &f.path,
+        format!(
+            "the snapshot's files add up to {size} bytes here, more than the limit of {} bytes; raise it with {}",
+            limits.max_total_bytes,
+            walk::TOTAL_FLAG
+        ),
+    )
+}
+
+/// Reads one file (bounded) and parses its documents: (bytes read, documents).
+fn read_and_parse(
+    f: &walk::Found,
+    limits: &LoadLimits,
+) -> Result<(u64, Vec<Value>), SnapshotError> {
+    let text = crate::input::read_text(&f.path, limits.max_file_bytes, Some(walk::FILE_FLAG))
+        .map_err(|m| walk::unusable(&f.path, m))?;
+    let docs = parse::parse_documents(&text, &f.path.display().to_string())?;
+    Ok((text.len() as u64, docs))
+}
+
+/// Adds the objects of one file's documents; `file` names it in errors.
+fn add_documents(docs: Vec<Value>, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
     let single = docs.len() == 1;
     for (d, mut doc) in docs.into_iter().enumerate() {
         let here = if single {
