@@ -156,16 +156,25 @@ struct Seen {
     hash: [u8; 32],
 }
 
-/// Accumulates objects, dropping exact duplicates (the same object exported twice).
+/// Accumulates the objects of a snapshot's files, dropping exact duplicates (the same object
+/// exported twice); what [`load_with`] fills file by file with [`load_text`].
 #[derive(Default)]
-struct Sink {
+pub struct Sink {
     objects: ClusterObjects,
     seen: BTreeMap<(String, String, String), Seen>,
     skipped: BTreeSet<String>,
 }
 
-/// Parses one file's text; `file` names it in errors.
-fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
+impl Sink {
+    /// The objects read so far.
+    pub fn objects(&self) -> &ClusterObjects {
+        &self.objects
+    }
+}
+
+/// Parses one file's text into `sink` — the one path every snapshot file takes; `file` names
+/// it in errors, and its extension says JSON (`.json`) or YAML (anything else).
+pub fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
     let docs = parse::parse_documents(text, file)?;
     let single = docs.len() == 1;
     for (d, doc) in docs.into_iter().enumerate() {
