@@ -172,9 +172,10 @@ struct Seen {
     index: usize,
 }
 
-/// Accumulates objects, dropping exact duplicates (the same object exported twice).
+/// Accumulates the objects of a snapshot's files, dropping exact duplicates (the same object
+/// exported twice); what [`load_with`] fills file by file with [`load_text`].
 #[derive(Default)]
-struct Sink {
+pub struct Sink {
     objects: ClusterObjects,
     seen: HashMap<(String, String, String), Seen>,
     skipped: BTreeSet<String>,
@@ -247,6 +248,20 @@ fn read_and_parse(
         .map_err(|m| walk::unusable(&f.path, m))?;
     let docs = parse::parse_documents(&text, &f.path.display().to_string())?;
     Ok((text.len() as u64, docs))
+}
+
+impl Sink {
+    /// The objects read so far.
+    pub fn objects(&self) -> &ClusterObjects {
+        &self.objects
+    }
+}
+
+/// Parses one file's text into `sink` — the path every snapshot file takes ([`load_with`]
+/// parses in parallel, then adds in order); `file` names it in errors, and its extension says
+/// JSON (`.json`) or YAML (anything else). Public for the fuzz targets.
+pub fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
+    add_documents(parse::parse_documents(text, file)?, file, sink)
 }
 
 /// Adds the objects of one file's documents; `file` names it in errors.

@@ -4,7 +4,7 @@
 //! Outcome: every case passed; a case failed (or, with `require_tests`, a rule has no case);
 //! or `Err` — a test file or its input cannot be used.
 
-mod spec;
+pub mod spec;
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
