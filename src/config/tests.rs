@@ -1,0 +1,107 @@
+//! Parsing and validating `tollgate.yaml`: environments, levels, limits and exceptions.
+
+use super::*;
+
+#[test]
+fn defaults_map_prod_and_production() {
+    let s = Settings::default();
+    assert_eq!(s.environment_of("prod"), "prod");
+    assert_eq!(s.environment_of("production"), "prod");
+    assert_eq!(s.environment_of("dev"), "dev");
+}
+
+#[test]
+fn configured_environments_win() {
+    let s = Settings::parse(
+        "environments:\n  prod:\n    namespaces: [shop-live]\n  staging:\n    namespaces: [shop-stage]\nrules:\n  image-age:\n    level: warn\n    params: {max_age_days: 14}\n",
+        "tollgate.yaml",
+    )
+    .unwrap();
+    assert_eq!(s.environment_of("shop-live"), "prod");
+    assert_eq!(s.environment_of("shop-stage"), "staging");
+    assert_eq!(s.rule("image-age").level, Some(Level::Warn));
+    assert_eq!(s.rule("image-age").params["max_age_days"], 14);
+}
+
+#[test]
+fn unknown_keys_and_bad_levels_are_errors() {
+    let e = Settings::parse("rules:\n  x:\n    levle: warn\n", "t.yaml").unwrap_err();
+    assert!(e.to_string().contains("levle"), "{e}");
+    let e = Settings::parse("rules:\n  x:\n    level: block\n", "t.yaml").unwrap_err();
+    assert!(e.to_string().starts_with("t.yaml:"), "{e}");
+    let e = Settings::parse(
+        "environments:\n  a: {namespaces: [x]}\n  b: {namespaces: [x]}\n",
+        "t.yaml",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("two environments"), "{e}");
+}
+
+#[test]
+fn rule_timeout_is_validated() {
+    assert_eq!(
+        Settings::default().limits.rule_timeout,
+        DEFAULT_RULE_TIMEOUT
+    );
+    let s = Settings::parse("limits:\n  rule_timeout: 500ms\n", "t.yaml").unwrap();
+    assert_eq!(s.limits.rule_timeout, Duration::from_millis(500));
+    let s = Settings::parse("limits: {rule_timeout: 1m}\n", "t.yaml").unwrap();
+    assert_eq!(s.limits.rule_timeout, Duration::from_secs(60));
+    for (bad, says) in [
+        ("2", "not a duration"),
+        ("2 h", "not a duration"),
+        ("1.5s", "not a duration"),
+        ("0s", "outside the allowed range"),
+        ("11m", "outside the allowed range"),
+    ] {
+        let e = Settings::parse(&format!("limits: {{rule_timeout: \"{bad}\"}}\n"), "t.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.yaml: limits.rule_timeout: ") && e.contains(says),
+            "{bad}: {e}"
+        );
+    }
+    let e = Settings::parse("limits: {timeout: 2s}\n", "t.yaml").unwrap_err();
+    assert!(e.to_string().contains("timeout"), "{e}");
+}
+
+#[test]
+fn exceptions_are_validated() {
+    let today = time::macros::date!(2024 - 03 - 06);
+    let ok = "exceptions:\n  - rule: prod-manual-trigger\n    target: prod/deploymentconfig/simple-app\n    reason: r\n    owner: o\n    expires: 2024-04-01\n";
+    let s = Settings::parse_at(ok, "t.yaml", today).unwrap();
+    assert_eq!(
+        s.exceptions[0].target.as_deref(),
+        Some("prod/dc/simple-app")
+    );
+    let long = ok.replace("2024-04-01", "2024-12-01");
+    let e = Settings::parse_at(&long, "t.yaml", today).unwrap_err();
+    assert!(e.to_string().contains("more than the maximum of 90"), "{e}");
+    let e = Settings::parse_at(
+        &format!("exceptions_max_days: 300\n{long}"),
+        "t.yaml",
+        today,
+    );
+    assert!(e.is_ok(), "{e:?}");
+    let e = Settings::parse_at(&ok.replace("    owner: o\n", ""), "t.yaml", today).unwrap_err();
+    assert!(
+        e.to_string().contains("exceptions[0].owner: missing"),
+        "{e}"
+    );
+    let e = Settings::parse_at(
+        &ok.replace("    target: prod/deploymentconfig/simple-app\n", ""),
+        "t.yaml",
+        today,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("missing scope"), "{e}");
+    let e = Settings::parse_at(&ok.replace("2024-04-01", "April"), "t.yaml", today).unwrap_err();
+    assert!(e.to_string().contains("not a date"), "{e}");
+    let upper = format!(
+        "exceptions:\n  - rule: r\n    digest: sha256:{}\n    reason: r\n    owner: o\n    expires: 2024-04-01\n",
+        "AB".repeat(32)
+    );
+    let e = Settings::parse_at(&upper, "t.yaml", today).unwrap_err();
+    assert!(e.to_string().contains("64 lowercase hex digits"), "{e}");
+}
