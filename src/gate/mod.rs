@@ -114,7 +114,11 @@ impl Gate {
     /// revive an exception that has run out.
     pub fn check_at(&self, facts: Facts, opts: CheckOptions, today: Date) -> Checked {
         let p = &*self.inner;
-        let results = p.evaluator.evaluate(&p.rules, &facts, &p.settings);
+        // Shared with the rules' lookups for the evaluation (no copy of the cluster's
+        // bindings), then owned again by the result.
+        let facts = Arc::new(facts);
+        let results = p.evaluator.evaluate_shared(&p.rules, &facts, &p.settings);
+        let facts = Arc::try_unwrap(facts).unwrap_or_else(|shared| (*shared).clone());
         let ctx = Context {
             fail_on: opts.fail_on,
             digest: &facts.promotion.digest,

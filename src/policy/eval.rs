@@ -99,12 +99,36 @@ impl Evaluator {
     /// Runs every rule over `facts`, in the order of the set. Rules configured `off` are not
     /// run. Level re-mapping (deny↔warn) is the decision stage's job, not done here.
     pub fn evaluate(&self, rules: &RuleSet, facts: &Facts, settings: &Settings) -> Vec<RuleResult> {
-        let doc = || serde_json::to_value(facts).ok();
         let needs = rules.needs();
-        let index = needs
+        // The lookups need the RBAC facts for the whole evaluation: a copy, here.
+        let index = needs.lookups.then(|| RbacIndex::owned(facts.rbac.clone()));
+        self.evaluate_with(rules, facts, index, settings)
+    }
+
+    /// [`Evaluator::evaluate`] over facts the caller shares: the lookups index the facts' own
+    /// lists, so nothing proportional to the cluster is copied per evaluation.
+    pub fn evaluate_shared(
+        &self,
+        rules: &RuleSet,
+        facts: &Arc<Facts>,
+        settings: &Settings,
+    ) -> Vec<RuleResult> {
+        let index = rules
+            .needs()
             .lookups
-            .then(|| RbacIndex::new(facts.rbac.bindings.clone(), facts.rbac.pullers.clone()));
-        let values = facts_values(facts, needs);
+            .then(|| RbacIndex::shared(facts.clone()));
+        self.evaluate_with(rules, facts, index, settings)
+    }
+
+    fn evaluate_with(
+        &self,
+        rules: &RuleSet,
+        facts: &Facts,
+        index: Option<RbacIndex>,
+        settings: &Settings,
+    ) -> Vec<RuleResult> {
+        let doc = || serde_json::to_value(facts).ok();
+        let values = facts_values(facts, rules.needs());
         with_index(index, || self.run(rules, values, &doc, settings))
     }
 
@@ -132,7 +156,7 @@ impl Evaluator {
         let index = doc
             .get("rbac")
             .and_then(|r| serde_json::from_value::<crate::facts::Rbac>(r.clone()).ok())
-            .map(|r| RbacIndex::new(r.bindings, r.pullers));
+            .map(RbacIndex::owned);
         with_index(index, || self.run(rules, values, &json, settings))
     }
 

@@ -9,19 +9,26 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult};
 
 use super::convert::ToRhai;
-use crate::facts::{Binding, Puller};
+use crate::facts::{Binding, Facts, Puller, Rbac};
 
 /// Names of the lookup functions (a pack that calls none of them gets no index).
 pub(crate) const LOOKUPS: [&str; 4] = ["binding", "bindings_of", "bindings_to", "pullers_of"];
 
+/// Where the index reads the RBAC facts: the caller's facts, shared (no copy however many
+/// bindings there are), or a copy (a document off the schema, or a caller holding `&Facts`).
+enum Source {
+    Shared(Arc<Facts>),
+    Owned(Rbac),
+}
+
 /// The RBAC facts of one evaluation and their indexes (positions in the lists, in facts order).
 pub(crate) struct RbacIndex {
-    bindings: Vec<Binding>,
-    pullers: Vec<Puller>,
+    source: Source,
     by_id: OnceCell<HashMap<String, usize>>,
     by_subject: OnceCell<HashMap<(String, String), Vec<usize>>>,
     by_role: OnceCell<HashMap<String, Vec<usize>>>,
@@ -29,10 +36,19 @@ pub(crate) struct RbacIndex {
 }
 
 impl RbacIndex {
-    pub(crate) fn new(bindings: Vec<Binding>, pullers: Vec<Puller>) -> Self {
+    /// An index over the facts' own lists, shared with the caller.
+    pub(crate) fn shared(facts: Arc<Facts>) -> Self {
+        Self::over(Source::Shared(facts))
+    }
+
+    /// An index over a copy of the RBAC facts.
+    pub(crate) fn owned(rbac: Rbac) -> Self {
+        Self::over(Source::Owned(rbac))
+    }
+
+    fn over(source: Source) -> Self {
         RbacIndex {
-            bindings,
-            pullers,
+            source,
             by_id: OnceCell::new(),
             by_subject: OnceCell::new(),
             by_role: OnceCell::new(),
@@ -40,23 +56,38 @@ impl RbacIndex {
         }
     }
 
+    fn rbac(&self) -> &Rbac {
+        match &self.source {
+            Source::Shared(f) => &f.rbac,
+            Source::Owned(r) => r,
+        }
+    }
+
+    fn bindings(&self) -> &[Binding] {
+        &self.rbac().bindings
+    }
+
+    fn pullers(&self) -> &[Puller] {
+        &self.rbac().pullers
+    }
+
     /// The binding with this id (`ns/name`, or `name` for a cluster binding: what
     /// `rbac.pullers[].via` holds); the last one when several share it, as a loop would find.
     fn binding(&self, id: &str) -> Option<&Binding> {
         let ids = self.by_id.get_or_init(|| {
-            let mut m = HashMap::with_capacity(self.bindings.len());
-            for (i, b) in self.bindings.iter().enumerate() {
+            let mut m = HashMap::with_capacity(self.bindings().len());
+            for (i, b) in self.bindings().iter().enumerate() {
                 m.insert(binding_id(b), i);
             }
             m
         });
-        ids.get(id).map(|i| &self.bindings[*i])
+        ids.get(id).map(|i| &self.bindings()[*i])
     }
 
     fn bindings_of(&self, kind: &str, name: &str) -> Array {
         let m = self.by_subject.get_or_init(|| {
             let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
-            for (i, b) in self.bindings.iter().enumerate() {
+            for (i, b) in self.bindings().iter().enumerate() {
                 for s in &b.subjects {
                     let v = m.entry((s.kind.clone(), s.name.clone())).or_default();
                     // A binding naming the same subject twice is listed once.
@@ -68,24 +99,24 @@ impl RbacIndex {
             m
         });
         let key = (kind.to_string(), name.to_string());
-        self.rows(m.get(&key), &self.bindings)
+        self.rows(m.get(&key), self.bindings())
     }
 
     fn bindings_to(&self, role: &str) -> Array {
         let m = self.by_role.get_or_init(|| {
             let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-            for (i, b) in self.bindings.iter().enumerate() {
+            for (i, b) in self.bindings().iter().enumerate() {
                 m.entry(b.role.name.clone()).or_default().push(i);
             }
             m
         });
-        self.rows(m.get(role), &self.bindings)
+        self.rows(m.get(role), self.bindings())
     }
 
     fn pullers_of(&self, kind: &str, name: &str) -> Array {
         let m = self.pullers_by_subject.get_or_init(|| {
             let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
-            for (i, p) in self.pullers.iter().enumerate() {
+            for (i, p) in self.pullers().iter().enumerate() {
                 m.entry((p.kind.clone(), p.name.clone()))
                     .or_default()
                     .push(i);
@@ -93,7 +124,7 @@ impl RbacIndex {
             m
         });
         let key = (kind.to_string(), name.to_string());
-        self.rows(m.get(&key), &self.pullers)
+        self.rows(m.get(&key), self.pullers())
     }
 
     fn rows<T: ToRhai>(&self, at: Option<&Vec<usize>>, list: &[T]) -> Array {
