@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod duration;
 pub mod error;
 pub mod exit;
 pub mod facts;

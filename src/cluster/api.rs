@@ -72,7 +72,7 @@ fn no_answer(method: &Method, path: &str, e: &kube::Error) -> ClusterError {
             method: method.to_string(),
             path: path.into(),
             server,
-            limit: deadline::show(limit),
+            limit: crate::duration::show(limit),
         },
         None => ClusterError::Transport {
             method: method.to_string(),

@@ -16,9 +16,9 @@ use serde_json::json;
 use tokio::io::AsyncReadExt as _;
 
 use super::credentials::check_token;
-use super::deadline::show;
 use super::redact;
 use super::ClusterError;
+use crate::duration::show;
 
 const MAX_STDOUT_BYTES: u64 = 1 << 20;
 const MAX_STDERR_BYTES: u64 = 64 * 1024;

@@ -9,12 +9,13 @@ use std::collections::BTreeSet;
 
 use super::apply::Gathering;
 use super::connect::Connection;
-use super::deadline::{show, GATHER_TIMEOUTS};
+use super::deadline::GATHER_TIMEOUTS;
 use super::paths;
 use super::reviews;
 use super::waves::{run_wave, Call, Want};
 use super::ClusterError;
 use crate::config::Settings;
+use crate::duration::show;
 use crate::gather::{
     is_well_known_cluster_role, select_targets, ClusterObjects, PromotionRequest, Provenance,
 };

@@ -18,8 +18,9 @@ pub mod redact;
 mod reviews;
 mod waves;
 
+pub use crate::duration::parse_request_timeout;
 pub use connect::{connect, default_namespace, ConnectOptions, Connection};
-pub use deadline::{parse_request_timeout, DEFAULT_REQUEST_TIMEOUT, GATHER_TIMEOUTS};
+pub use deadline::{DEFAULT_REQUEST_TIMEOUT, GATHER_TIMEOUTS};
 pub use error::ClusterError;
 pub use gather::{discovery_namespaces, gather};
 pub use reviews::service_account_user;

@@ -49,14 +49,12 @@ fn run(args: &PromoteArgs) -> Result<Report, Error> {
 
 /// `90s`, `10m`, `1h`, or a plain number of seconds.
 fn parse_duration(text: &str) -> Result<Duration, Error> {
-    let t = text.trim();
-    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let bad = || {
         Error::Usage(format!(
             "--timeout `{text}`: expected a duration such as 90s, 10m or 1h"
         ))
     };
-    let n: u64 = num.parse().map_err(|_| bad())?;
+    let (n, unit) = crate::duration::whole_with_unit(text).ok_or_else(bad)?;
     let secs = match unit {
         "" | "s" => Some(n),
         "m" => n.checked_mul(60),

@@ -286,11 +286,8 @@ impl Settings {
 
 /// `500ms`, `2s`, `1m`: a whole number and a unit, within [`RULE_TIMEOUT_RANGE`].
 fn rule_timeout(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
     let bad = || format!("`{text}` is not a duration like 500ms, 2s or 1m");
-    let n: u64 = num.parse().map_err(|_| bad())?;
+    let (n, unit) = crate::duration::whole_with_unit(text).ok_or_else(bad)?;
     let d = match unit {
         "ms" => Duration::from_millis(n),
         "s" => Duration::from_secs(n),

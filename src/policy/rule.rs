@@ -53,6 +53,8 @@ pub struct Rule {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// What the whole pack can reach of the large facts: known once the pack compiles.
+    needs: Needs,
 }
 
 impl RuleSet {
@@ -78,9 +80,7 @@ impl RuleSet {
 
     /// What the whole pack can reach of the large facts.
     pub(crate) fn needs(&self) -> Needs {
-        self.rules
-            .iter()
-            .fold(Needs::default(), |n, r| n.union(r.needs))
+        self.needs
     }
 }
 
@@ -106,9 +106,9 @@ pub(crate) fn compile_with(
     if !c.errors.is_empty() {
         return Err(PolicyError::Invalid(c.errors));
     }
-    Ok(RuleSet {
-        rules: c.rules.into_iter().map(|(r, _)| r).collect(),
-    })
+    let rules: Vec<Rule> = c.rules.into_iter().map(|(r, _)| r).collect();
+    let needs = rules.iter().fold(Needs::default(), |n, r| n.union(r.needs));
+    Ok(RuleSet { rules, needs })
 }
 
 /// Everything compiling a pack found: the rules that compiled (sorted by id, each with its

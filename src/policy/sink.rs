@@ -80,7 +80,7 @@ pub(crate) fn deadline_passed() -> Option<String> {
     (Instant::now() >= deadline).then(|| {
         format!(
             "rule exceeded its {} time limit (limits.rule_timeout)",
-            fmt_duration(timeout)
+            crate::duration::prose(timeout)
         )
     })
 }
@@ -92,17 +92,6 @@ pub(crate) fn limit_error(message: String) -> Box<EvalAltResult> {
         Dynamic::from(message),
         Position::NONE,
     ))
-}
-
-/// `2 s`, `500 ms`, `1.5 s`.
-pub(crate) fn fmt_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else {
-        format!("{} s", d.as_secs_f64())
-    }
 }
 
 /// Records a `deny`/`warn`/`skip` message, enforcing the message caps.
@@ -205,13 +194,6 @@ mod tests {
             "{c}"
         );
         assert_eq!(cut("short"), "short");
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(fmt_duration(Duration::from_secs(2)), "2 s");
-        assert_eq!(fmt_duration(Duration::from_millis(500)), "500 ms");
-        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1.5 s");
     }
 
     #[test]
