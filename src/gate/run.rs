@@ -8,7 +8,7 @@ use crate::cluster;
 use crate::error::Error;
 use crate::verdict::Decision;
 
-use super::source::{gather_live, gather_offline, FactsSource, Promotion};
+use super::source::{gather_live, gather_offline, FactsSource, Offline, Promotion};
 use super::{CheckOptions, Checked, Gate};
 
 /// What acting needs besides the plan: `promote`'s flags. `progress` gets a line per step.
@@ -48,15 +48,15 @@ impl Gate {
         opts: CheckOptions,
         act: Option<ActRequest<'_>>,
     ) -> Result<Outcome, Error> {
-        if let Some(facts) = gather_offline(source, promotion, self.settings()) {
-            let checked = self.check(facts?, opts);
-            return Ok(Outcome {
-                checked,
-                acted: None,
-            });
-        }
-        let FactsSource::Live(connect) = source else {
-            return Err(Error::Internal("an offline source was not gathered".into()));
+        let connect = match gather_offline(source, promotion, self.settings()) {
+            Offline::Facts(facts) => {
+                let checked = self.check(facts?, opts);
+                return Ok(Outcome {
+                    checked,
+                    acted: None,
+                });
+            }
+            Offline::Live(connect) => connect,
         };
         block_on(async {
             let mut conn = cluster::connect(connect).await?;

@@ -63,20 +63,28 @@ impl FactsSource {
     }
 }
 
-/// The facts of `promotion` from an offline source; `None` for [`FactsSource::Live`], which
-/// needs a connection ([`gather_live`]).
-pub fn gather_offline(
-    source: &FactsSource,
+/// What an offline read of a source gives: the facts, or — for a live cluster, which needs a
+/// connection ([`gather_live`]) — where to connect.
+// Returned once and taken apart at once: boxing the facts would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum Offline<'a> {
+    Facts(Result<Facts, Error>),
+    Live(&'a ConnectOptions),
+}
+
+/// The facts of `promotion` from an offline source, without a runtime.
+pub fn gather_offline<'a>(
+    source: &'a FactsSource,
     promotion: &Promotion,
     settings: &Settings,
-) -> Option<Result<Facts, Error>> {
-    Some(match source {
+) -> Offline<'a> {
+    Offline::Facts(match source {
         FactsSource::Snapshot(paths, limits) => gather::snapshot::load_with(paths, limits)
             .map_err(Error::from)
             .and_then(|objects| build(&objects, promotion.request(), settings)),
         FactsSource::Objects(objects) => build(objects, promotion.request(), settings),
         FactsSource::FactsFile(path, max_bytes) => replay(path, *max_bytes, promotion),
-        FactsSource::Live(_) => return None,
+        FactsSource::Live(opts) => return Offline::Live(opts),
     })
 }
 
@@ -107,11 +115,9 @@ pub fn gather(
     promotion: &Promotion,
     settings: &Settings,
 ) -> Result<Facts, Error> {
-    if let Some(facts) = gather_offline(source, promotion, settings) {
-        return facts;
-    }
-    let FactsSource::Live(opts) = source else {
-        return Err(Error::Internal("an offline source was not gathered".into()));
+    let opts = match gather_offline(source, promotion, settings) {
+        Offline::Facts(facts) => return facts,
+        Offline::Live(opts) => opts,
     };
     super::run::block_on(async {
         let mut conn = cluster::connect(opts).await?;

@@ -30,7 +30,7 @@ fn live(e: &Env, kubeconfig: String) -> Vec<String> {
 /// A server on a free local port whose every connection gets `answer` (after reading the
 /// request head), then hangs up — or, with `hold`, keeps the connection open and silent (so
 /// nothing at all, or an unfinished answer). The thread outlives the row.
-fn server(answer: Option<&'static str>, hold: bool) -> String {
+fn server(answer: Option<String>, hold: bool) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -39,7 +39,7 @@ fn server(answer: Option<&'static str>, hold: bool) -> String {
             let Ok(mut s) = stream else { continue };
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
-            match answer {
+            match answer.as_deref() {
                 // One answer per connection, then hang up: the client opens a new one.
                 Some(a) if !hold => {
                     let _ = s.write_all(
@@ -106,7 +106,7 @@ pub const ROWS: &[Row] = &[
         name: "API server that sends headers and then stops",
         setup: |e| {
             let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{\"kind\":";
-            let k = kubeconfig(e, &server(Some(head), true), TOKEN);
+            let k = kubeconfig(e, &server(Some(head.into()), true), TOKEN);
             live(e, k)
         },
         code: 2,
@@ -116,7 +116,7 @@ pub const ROWS: &[Row] = &[
         name: "API server answering garbage",
         setup: |e| {
             let bad = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 9\r\n\r\nnot json!";
-            let k = kubeconfig(e, &server(Some(bad), false), TOKEN);
+            let k = kubeconfig(e, &server(Some(bad.into()), false), TOKEN);
             live(e, k)
         },
         code: 2,
@@ -126,12 +126,9 @@ pub const ROWS: &[Row] = &[
         name: "API server answering 500",
         setup: |e| {
             let body = r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcd is down","reason":"InternalError","code":500}"#;
-            let answer: &'static str = Box::leak(
-                format!(
-                    "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                    body.len()
-                )
-                .into_boxed_str(),
+            let answer = format!(
+                "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
             );
             let k = kubeconfig(e, &server(Some(answer), false), TOKEN);
             live(e, k)
