@@ -2,7 +2,7 @@
 
 use std::fs::Metadata;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What kind of file system entry `meta` describes, for messages about non-regular files.
 pub fn kind_of(meta: &Metadata) -> &'static str {
@@ -41,6 +41,32 @@ pub fn check_regular(meta: &Metadata, limit: u64, flag: Option<&str>) -> Result<
 pub fn too_large(size: u64, limit: u64, flag: Option<&str>) -> String {
     let raise = flag.map_or(String::new(), |f| format!("; raise it with {f}"));
     format!("{size} bytes, more than the limit of {limit} bytes{raise}")
+}
+
+/// Why a symlink is not followed.
+pub enum LinkError {
+    /// What it points to does not exist.
+    Dangling,
+    /// It resolves outside the directory it was found in (to this path).
+    Outside(PathBuf),
+    Io(std::io::Error),
+}
+
+/// Resolves a symlink and checks it stays inside `root` (a canonical path): what it leads to
+/// and its metadata. Policy directories and snapshots follow links only this way.
+pub fn follow_inside(path: &Path, root: &Path) -> Result<(PathBuf, Metadata), LinkError> {
+    let target = path.canonicalize().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            LinkError::Dangling
+        } else {
+            LinkError::Io(e)
+        }
+    })?;
+    if !target.starts_with(root) {
+        return Err(LinkError::Outside(target));
+    }
+    let meta = std::fs::metadata(&target).map_err(LinkError::Io)?;
+    Ok((target, meta))
 }
 
 /// Reads a regular file of at most `limit` bytes as UTF-8 text (symlinks followed). The size

@@ -4,7 +4,7 @@
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 
-use crate::input;
+use crate::input::{self, LinkError};
 use crate::policy::{PolicyError, RuleSource};
 
 /// The largest rule or library file read (1 MiB): rules are short scripts; a bigger file is a
@@ -96,24 +96,22 @@ fn rhai_files(dir: &Path, root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
 /// Resolves a symlink (or a path holding one) and checks it stays inside `root`; returns the
 /// metadata of what it leads to.
 fn inside(path: &Path, root: &Path) -> Result<Metadata, PolicyError> {
-    let target = path.canonicalize().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            bad(path, "a dangling symlink: what it points to does not exist")
-        } else {
-            read_err(path, e)
-        }
-    })?;
-    if !target.starts_with(root) {
-        return Err(bad(
+    match input::follow_inside(path, root) {
+        Ok((_, meta)) => Ok(meta),
+        Err(LinkError::Dangling) => Err(bad(
+            path,
+            "a dangling symlink: what it points to does not exist",
+        )),
+        Err(LinkError::Outside(target)) => Err(bad(
             path,
             format!(
                 "a symlink that leads outside the policy directory {} (to {}); copy the file into the directory instead",
                 root.display(),
                 target.display()
             ),
-        ));
+        )),
+        Err(LinkError::Io(e)) => Err(read_err(path, e)),
     }
-    std::fs::metadata(&target).map_err(|e| read_err(path, e))
 }
 
 /// Refuses anything but a regular file before it is opened (opening a FIFO would block).

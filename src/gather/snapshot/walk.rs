@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::{LoadLimits, SnapshotError};
-use crate::input;
+use crate::input::{self, LinkError};
 
 /// A file to read, with the size its metadata reported.
 pub(super) struct Found {
@@ -102,27 +102,26 @@ impl Walk<'_> {
         };
         let lmeta = std::fs::symlink_metadata(path).map_err(io)?;
         let (meta, canon) = if lmeta.file_type().is_symlink() {
-            let target = path.canonicalize().map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    unusable(
+            match input::follow_inside(path, self.root) {
+                Ok((target, meta)) => (meta, target),
+                Err(LinkError::Dangling) => {
+                    return Err(unusable(
                         path,
                         "a dangling symlink: what it points to does not exist".into(),
-                    )
-                } else {
-                    io(e)
+                    ))
                 }
-            })?;
-            if !target.starts_with(self.root) {
-                return Err(unusable(
-                    path,
-                    format!(
-                        "a symlink that leads outside the snapshot directory {} (to {}); only links inside it are followed",
-                        self.root.display(),
-                        target.display()
-                    ),
-                ));
+                Err(LinkError::Outside(target)) => {
+                    return Err(unusable(
+                        path,
+                        format!(
+                            "a symlink that leads outside the snapshot directory {} (to {}); only links inside it are followed",
+                            self.root.display(),
+                            target.display()
+                        ),
+                    ))
+                }
+                Err(LinkError::Io(e)) => return Err(io(e)),
             }
-            (std::fs::metadata(&target).map_err(io)?, target)
         } else {
             (lmeta, path.to_path_buf())
         };
