@@ -34,6 +34,9 @@ fn bench_pack(c: &mut Criterion) {
         targets: vec![],
         reason: None,
         requested_by: None,
+        requested_by_groups: None,
+        via: tollgate::facts::VIA_CLI,
+        alias: false,
         time: time::macros::datetime!(2024-03-06 12:00 UTC),
     };
     let settings = Settings::default();

@@ -54,6 +54,8 @@ pub struct Connection {
     /// The user name the cluster sees (`system:serviceaccount:ns:name` for a service
     /// account); `None` when the server would not say.
     pub identity: Option<String>,
+    /// That identity's groups, when the server said (`promotion.requested_by_groups`).
+    pub groups: Option<Vec<String>>,
     /// `host[:port]` of the API server, for messages.
     pub server: String,
     /// `--request-timeout` (`None`: no limit); the gather's deadline is a multiple of it.
@@ -247,15 +249,19 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ClusterError> 
         client,
         default_namespace,
         identity: None,
+        groups: None,
         server,
         request_timeout: limit,
     })
 }
 
+/// Who we are and our groups: the user name (`None` when unknown) and groups.
+pub(crate) type Identity = (Option<String>, Option<Vec<String>>);
+
 /// Who we are ([`whoami`]), logged — never a credential.
-pub(crate) async fn identify_client(client: &Client) -> Result<Option<String>, ClusterError> {
+pub(crate) async fn identify_client(client: &Client) -> Result<Identity, ClusterError> {
     let identity = whoami(client).await?;
-    match &identity {
+    match &identity.0 {
         Some(id) => tracing::info!(identity = %id, "connected"),
         None => tracing::warn!(
             "connected, but the cluster would not say who we are (no selfsubjectreviews, no users/~)"
@@ -266,23 +272,30 @@ pub(crate) async fn identify_client(client: &Client) -> Result<Option<String>, C
 
 /// `SelfSubjectReview` (Kubernetes 1.28+, OpenShift 4.15+), else OpenShift's `users/~`;
 /// `None` when neither is served or allowed.
-async fn whoami(client: &Client) -> Result<Option<String>, ClusterError> {
+async fn whoami(client: &Client) -> Result<Identity, ClusterError> {
     let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
     let review: Read<Value> = api::create(client, paths::SELF_SUBJECT_REVIEWS, &body).await?;
     if let Read::Found(v) = review {
-        return Ok(v["status"]["userInfo"]["username"]
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string));
+        let info = &v["status"]["userInfo"];
+        return Ok((non_empty(&info["username"]), groups(&info["groups"])));
     }
     let user: Read<Value> = api::read(client, paths::USER_SELF).await?;
     Ok(match user {
-        Read::Found(v) => v["metadata"]["name"]
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        _ => None,
+        Read::Found(v) => (non_empty(&v["metadata"]["name"]), groups(&v["groups"])),
+        _ => (None, None),
     })
+}
+
+fn non_empty(v: &Value) -> Option<String> {
+    v.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A list of group names; anything else (absent, or not a list of strings) is unknown.
+fn groups(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?
+        .iter()
+        .map(|g| g.as_str().map(str::to_string))
+        .collect()
 }
 
 #[cfg(test)]

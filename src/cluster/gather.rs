@@ -60,7 +60,7 @@ async fn gather_waves(
         super::connect::identify_client(&conn.client),
         run_wave(&conn.client, first_wave(req))
     );
-    conn.identity = identified?;
+    (conn.identity, conn.groups) = identified?;
     let conn: &Connection = conn;
     let mut g = Gathering::new(
         conn,

@@ -76,13 +76,13 @@ pub fn promotion(p: &PromotionArgs, src: &FactsSourceArgs) -> Result<Promotion, 
         .collect::<Result<Vec<_>, _>>()?;
     targets.sort();
     targets.dedup();
-    Ok(Promotion {
-        source: parse_source(&p.source, ns)?,
-        destination: parse_destination(&p.destination, ns)?,
+    Ok(Promotion::cli(
+        parse_source(&p.source, ns)?,
+        parse_destination(&p.destination, ns)?,
         targets,
-        reason: p.reason.clone(),
-        time: parse_time(src.time.as_deref())?,
-    })
+        p.reason.clone(),
+        parse_time(src.time.as_deref())?,
+    ))
 }
 
 /// The gate for `--policies` and `--config`.

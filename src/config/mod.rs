@@ -11,6 +11,9 @@ use thiserror::Error;
 
 use crate::refs::is_dns_label;
 
+mod admission;
+pub use admission::{AdmissionSettings, DEFAULT_GUARDED_ENVIRONMENTS};
+
 /// The largest `tollgate.yaml` read (4 MiB): a configuration is a page or two; a bigger file is
 /// refused before it is read.
 pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
@@ -39,6 +42,8 @@ struct RawConfig {
     exceptions_max_days: Option<i64>,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    admission: admission::RawAdmission,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -147,6 +152,8 @@ pub struct Settings {
     pub rules: BTreeMap<String, RuleSettings>,
     pub exceptions: Vec<Exception>,
     pub limits: Limits,
+    /// What `tollgate serve` guards.
+    pub admission: AdmissionSettings,
     /// Where the settings came from, for messages (`None`: built-in defaults).
     pub source: Option<String>,
 }
@@ -224,9 +231,11 @@ impl Settings {
                 }
             },
         };
+        let admission = admission::admission(raw.admission).map_err(&invalid)?;
         Ok(Settings {
             exceptions,
             limits,
+            admission,
             environments: raw
                 .environments
                 .into_iter()

@@ -105,3 +105,46 @@ fn exceptions_are_validated() {
     let e = Settings::parse_at(&upper, "t.yaml", today).unwrap_err();
     assert!(e.to_string().contains("64 lowercase hex digits"), "{e}");
 }
+
+#[test]
+fn admission_guards_prod_by_default_and_takes_tags_and_environments() {
+    let d = Settings::parse("", "t.yaml").unwrap();
+    assert!(d.admission.guards_environment("prod"));
+    assert!(d.admission.guards_environment("production"));
+    assert!(!d.admission.guards_environment("stage"));
+    assert!(!d.admission.allow_delete);
+
+    let s = Settings::parse(
+        "admission:\n  guarded_environments: [stage]\n  guarded_tags: [dev/app:promote, dev/app:promote]\n  allow_delete: true\n",
+        "t.yaml",
+    )
+    .unwrap();
+    assert!(s.admission.guards_environment("stage"));
+    assert!(
+        !s.admission.guards_environment("prod"),
+        "configuration decides"
+    );
+    assert!(s.admission.names_tag("dev", "app", "promote"));
+    assert!(!s.admission.names_tag("dev", "app", "latest"));
+    assert_eq!(s.admission.guarded_tags.len(), 1);
+    assert!(s.admission.allow_delete);
+
+    for (text, want) in [
+        (
+            "admission:\n  guarded_tags: [app:promote]\n",
+            "admission.guarded_tags[0]",
+        ),
+        (
+            "admission:\n  guarded_tags: [dev/app@sha256:x]\n",
+            "admission.guarded_tags[0]",
+        ),
+        (
+            "admission:\n  guarded_environments: ['']\n",
+            "admission.guarded_environments[0]",
+        ),
+        ("admission:\n  guard: [x]\n", "unknown field"),
+    ] {
+        let e = Settings::parse(text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains(want), "{text}: {e}");
+    }
+}

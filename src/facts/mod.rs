@@ -62,8 +62,27 @@ pub struct Promotion {
     pub digest: String,
     pub noop: bool,
     pub requested_by: Option<String>,
+    /// The requester's groups; `None` when unknown. Defaulted so facts files written before
+    /// the key existed still replay.
+    #[serde(default)]
+    pub requested_by_groups: Option<Vec<String>>,
+    /// `"cli"` (check/promote) or `"admission"` (serve).
+    #[serde(default = "via_cli")]
+    pub via: String,
+    /// The write would make the destination track another tag (admission only).
+    #[serde(default)]
+    pub alias: bool,
     pub reason: Option<String>,
     pub time: String,
+}
+
+/// `promotion.via` of a promotion run through the CLI.
+pub const VIA_CLI: &str = "cli";
+/// `promotion.via` of a write judged by `tollgate serve`.
+pub const VIA_ADMISSION: &str = "admission";
+
+fn via_cli() -> String {
+    VIA_CLI.into()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

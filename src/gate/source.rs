@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::cluster::{self, ConnectOptions, Connection};
 use crate::config::Settings;
 use crate::error::Error;
-use crate::facts::{Facts, FACTS_SCHEMA};
+use crate::facts::{Facts, FACTS_SCHEMA, VIA_CLI};
 use crate::gather::snapshot::LoadLimits;
 use crate::gather::{self, ClusterObjects, PromotionRequest};
 use crate::refs::{ImageRef, TargetRef};
@@ -27,6 +27,42 @@ pub struct Promotion {
     /// "Now" for the rules (`--time`); `None`: the wall clock. Refused for facts files, which
     /// carry the time they were gathered at.
     pub time: Option<OffsetDateTime>,
+    /// Who asks, when the asker is known up front (an admission request's user). `None` for
+    /// the CLI: a live gather asks the cluster who the gate runs as; offline it is unknown.
+    pub requester: Option<Requester>,
+    /// `promotion.via`: [`VIA_CLI`] or [`crate::facts::VIA_ADMISSION`].
+    pub via: &'static str,
+    /// `promotion.alias`: the write makes the destination track another tag (admission).
+    pub alias: bool,
+}
+
+/// The user behind a request and their groups, as the API server authenticated them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+impl Promotion {
+    /// A promotion asked through the CLI (`check`, `promote`, `facts`).
+    pub fn cli(
+        source: ImageRef,
+        destination: ImageRef,
+        targets: Vec<TargetRef>,
+        reason: Option<String>,
+        time: Option<OffsetDateTime>,
+    ) -> Promotion {
+        Promotion {
+            source,
+            destination,
+            targets,
+            reason,
+            time,
+            requester: None,
+            via: VIA_CLI,
+            alias: false,
+        }
+    }
 }
 
 impl Promotion {
@@ -36,7 +72,10 @@ impl Promotion {
             destination: self.destination.clone(),
             targets: self.targets.clone(),
             reason: self.reason.clone(),
-            requested_by: None,
+            requested_by: self.requester.as_ref().map(|r| r.name.clone()),
+            requested_by_groups: self.requester.as_ref().map(|r| r.groups.clone()),
+            via: self.via,
+            alias: self.alias,
             time: self.time.unwrap_or_else(OffsetDateTime::now_utc),
         }
     }
@@ -104,7 +143,10 @@ pub async fn gather_live(
 ) -> Result<Facts, Error> {
     let mut request = promotion.request();
     let objects = cluster::gather(conn, &request, settings).await?;
-    request.requested_by = conn.identity.clone();
+    if promotion.requester.is_none() {
+        request.requested_by = conn.identity.clone();
+        request.requested_by_groups = conn.groups.clone();
+    }
     build(&objects, request, settings)
 }
 

@@ -17,13 +17,13 @@ fn gate() -> Gate {
 }
 
 fn promotion() -> Promotion {
-    Promotion {
-        source: parse_source("dev/simple-app:latest", None).unwrap(),
-        destination: parse_destination("dev/simple-app:promote", None).unwrap(),
-        targets: vec![],
-        reason: None,
-        time: Some(time::macros::datetime!(2024-03-06 12:00 UTC)),
-    }
+    Promotion::cli(
+        parse_source("dev/simple-app:latest", None).unwrap(),
+        parse_destination("dev/simple-app:promote", None).unwrap(),
+        vec![],
+        None,
+        Some(time::macros::datetime!(2024-03-06 12:00 UTC)),
+    )
 }
 
 fn denied(outcome: &Outcome) -> Vec<String> {

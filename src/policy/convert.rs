@@ -101,7 +101,9 @@ impl ToRhai for Promotion {
     fn to_rhai(&self) -> Dynamic {
         map! {
             "source" => self.source, "destination" => self.destination, "digest" => self.digest,
-            "noop" => self.noop, "requested_by" => self.requested_by, "reason" => self.reason,
+            "noop" => self.noop, "requested_by" => self.requested_by,
+            "requested_by_groups" => self.requested_by_groups, "via" => self.via,
+            "alias" => self.alias, "reason" => self.reason,
             "time" => self.time,
         }
     }

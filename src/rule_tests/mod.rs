@@ -109,6 +109,9 @@ fn prepare(case: &Case, settings: &Settings) -> Result<Prepared, String> {
                     .map_err(|e| e.to_string())?,
                 reason: None,
                 requested_by: None,
+                requested_by_groups: None,
+                via: crate::facts::VIA_CLI,
+                alias: false,
                 time,
             };
             let facts =

@@ -84,8 +84,22 @@ fn live_facts_equal_snapshot_facts_apart_from_who_and_where() {
         .output()
         .unwrap();
     let mut snap_facts = json(&out);
+    // Who asks is known live (SelfSubjectReview, groups included), unknown offline.
+    let groups = live_facts["promotion"]["requested_by_groups"].clone();
+    assert!(
+        groups
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| g == "system:authenticated")),
+        "{groups}"
+    );
+    assert_eq!(snap_facts["promotion"]["requested_by_groups"], Value::Null);
+    for f in [&live_facts, &snap_facts] {
+        assert_eq!(f["promotion"]["via"], "cli");
+        assert_eq!(f["promotion"]["alias"], false);
+    }
     for f in [&mut live_facts, &mut snap_facts] {
         f["promotion"]["requested_by"] = Value::Null;
+        f["promotion"]["requested_by_groups"] = Value::Null;
         f["rbac"]["promoter_can_tag"] = Value::Null;
         f["rbac"]["promoter_can_roll_out"] = Value::Null;
         f["discovery"] = Value::Null;

@@ -27,6 +27,9 @@ fn request() -> PromotionRequest {
         targets: vec![],
         reason: Some("release 2.0".into()),
         requested_by: Some("system:serviceaccount:ci:tollgate".into()),
+        requested_by_groups: None,
+        via: tollgate::facts::VIA_CLI,
+        alias: false,
         time: datetime!(2024-03-05 12:00:00 UTC),
     }
 }

@@ -27,6 +27,9 @@ fn request(targets: &[&str]) -> PromotionRequest {
             .collect(),
         reason: None,
         requested_by: None,
+        requested_by_groups: None,
+        via: tollgate::facts::VIA_CLI,
+        alias: false,
         time: datetime!(2024-03-05 12:00:00 UTC),
     }
 }

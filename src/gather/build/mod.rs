@@ -29,6 +29,12 @@ pub struct PromotionRequest {
     pub reason: Option<String>,
     /// The identity running the gate as the cluster sees it; `None` for snapshots.
     pub requested_by: Option<String>,
+    /// Its groups, when the cluster said (SelfSubjectReview, or the admission request).
+    pub requested_by_groups: Option<Vec<String>>,
+    /// `promotion.via`: [`crate::facts::VIA_CLI`] or [`crate::facts::VIA_ADMISSION`].
+    pub via: &'static str,
+    /// `promotion.alias`: the write makes the destination track another tag.
+    pub alias: bool,
     /// When the facts are gathered (`--time` pins it in tests).
     pub time: OffsetDateTime,
 }
@@ -99,6 +105,9 @@ pub fn build_facts(
             noop: destination.digest.as_deref() == Some(resolved.digest.as_str()),
             digest: resolved.digest,
             requested_by: req.requested_by.clone(),
+            requested_by_groups: req.requested_by_groups.clone(),
+            via: req.via.into(),
+            alias: req.alias,
             reason: req.reason.clone(),
             time: now,
         },

@@ -68,6 +68,9 @@ fn req(src: &str) -> PromotionRequest {
         targets: vec![],
         reason: Some("release".into()),
         requested_by: None,
+        requested_by_groups: None,
+        via: crate::facts::VIA_CLI,
+        alias: false,
         time: datetime!(2024-03-02 10:00:00 UTC),
     }
 }

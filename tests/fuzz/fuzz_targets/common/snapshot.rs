@@ -57,6 +57,9 @@ pub fn check(data: &[u8], file: &str) {
         targets: vec![],
         reason: None,
         requested_by: None,
+        requested_by_groups: None,
+        via: tollgate::facts::VIA_CLI,
+        alias: false,
         time: datetime!(2024-03-06 12:00 UTC),
     };
     if let Ok(built) = build_facts(sink.objects(), &request, &Settings::default()) {
