@@ -49,6 +49,14 @@ pub enum Command {
     /// Exit status: 0 all cases passed, 1 a case failed (or --require-tests and a rule has no
     /// case), 2 a test file or its input cannot be used.
     Test(TestArgs),
+    /// Run the admission webhook: the same rules on every image write the cluster receives.
+    ///
+    /// A validating webhook over TLS (`POST /validate`, `GET /readyz`, `/livez`, `/metrics`) for
+    /// writes to imagestreamtags, imagetags, imagestreams, imagestreammappings and
+    /// imagestreamimports: a write that moves a guarded tag is evaluated as a promotion into it
+    /// (docs/design/ADMISSION.md). Facts come from watches of the cluster, kept in memory. Rules,
+    /// tollgate.yaml and the certificate are re-read when they change. Runs until SIGTERM.
+    Serve(ServeArgs),
     /// Render the rules' `//!` headers as a Markdown reference (stdout), or keep the policy
     /// guide's generated section current (`--write`, `--check`).
     Doc(DocArgs),
@@ -241,4 +249,61 @@ pub struct DocArgs {
     /// The guide holding the generated section. Default: README.md in the first POLICY_DIR.
     #[arg(long, value_name = "FILE")]
     pub readme: Option<PathBuf>,
+}
+
+/// How `serve` acts on a denial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Deny the write.
+    Enforce,
+    /// Allow the write; each denial becomes a warning the client prints.
+    Warn,
+    /// Allow silently; only record (metrics, logs, audit annotations). To roll the gate out.
+    Audit,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the pod's service
+    /// account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// The address to listen on (TLS).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+    pub listen: std::net::SocketAddr,
+
+    /// The serving certificate chain (PEM); re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+
+    /// The serving certificate's private key (PEM); re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+
+    /// enforce: deny; warn: allow and warn; audit: allow and only record.
+    #[arg(long, value_enum, default_value_t = ModeArg::Enforce, value_name = "MODE")]
+    pub mode: ModeArg,
+
+    /// The longest one decision may take before the write is denied for want of one; keep it
+    /// below the webhook's timeoutSeconds so the client hears why. E.g. `8s`, `500ms`.
+    #[arg(long, value_name = "DURATION", default_value = "8s",
+          value_parser = crate::cluster::parse_request_timeout)]
+    pub decision_timeout: std::time::Duration,
+
+    /// The largest AdmissionReview body read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_request_bytes: usize,
+
+    /// How often rule files, tollgate.yaml and the certificate are checked for changes.
+    #[arg(long, value_name = "DURATION", default_value = "5s",
+          value_parser = crate::cluster::parse_request_timeout)]
+    pub reload_interval: std::time::Duration,
 }

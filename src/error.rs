@@ -46,6 +46,9 @@ pub enum Error {
     /// A file other than the above that cannot be read or written (the policy guide).
     #[error("{path}: {message}")]
     File { path: String, message: String },
+    /// `tollgate serve` could not start: the certificate, the listening address.
+    #[error("{0}")]
+    Serve(String),
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
     /// Something that should not happen (the async runtime would not start).

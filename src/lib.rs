@@ -6,6 +6,7 @@
 //! and [`report`] renders the result. [`run`] is the whole program minus process setup.
 
 pub mod act;
+pub mod admission;
 pub mod cache;
 pub mod cli;
 pub mod cluster;
@@ -25,6 +26,7 @@ pub mod policy_files;
 pub mod refs;
 pub mod report;
 pub mod rule_tests;
+pub mod serve;
 pub mod verdict;
 
 use cli::{Cli, Command};
@@ -40,5 +42,6 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Lint(a) => commands::lint(a),
         Command::Test(a) => commands::test(a),
         Command::Doc(a) => commands::doc(a),
+        Command::Serve(a) => commands::serve(a),
     }
 }

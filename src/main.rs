@@ -15,7 +15,10 @@ fn main() {
     // Inside the guard: a panic anywhere (argument parsing included) exits 2, not 101.
     let status = guarded(|| {
         let cli = Cli::parse();
+        let serving = matches!(cli.command, tollgate::cli::Command::Serve(_));
         let default = match cli.verbose {
+            // A server logs its decisions and reloads by default.
+            0 if serving => "info,kube_client=off",
             // kube's HTTP trace logs each failed request at error level ("failed with error
             // … (Connect)") before the gate's own one-line error; shown from -vv.
             0 => "warn,kube_client=off",

@@ -39,3 +39,25 @@ const fn w(
         kind,
     }
 }
+
+/// TEMPORARY stand-in (helper branch `cache` replaces it).
+pub struct Cache;
+impl Cache {
+    pub fn start(_client: kube::Client) -> Cache {
+        Cache
+    }
+}
+impl crate::serve::ObjectsView for Cache {
+    fn ready(&self) -> bool {
+        false
+    }
+    fn not_ready_reason(&self) -> String {
+        "todo".into()
+    }
+    fn objects(&self) -> std::sync::Arc<crate::gather::ClusterObjects> {
+        Default::default()
+    }
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![]
+    }
+}

@@ -7,6 +7,7 @@ mod input;
 mod lint;
 mod output;
 mod promote;
+mod serve;
 mod test;
 
 pub use check::{check, check_report};
@@ -14,4 +15,5 @@ pub use doc::doc;
 pub use facts::facts;
 pub use lint::lint;
 pub use promote::promote;
+pub use serve::{options as serve_options, serve};
 pub use test::test;

@@ -10,5 +10,7 @@ mod common;
 mod crate_api;
 mod faults;
 mod harness;
+mod https;
 mod limits;
+mod serve;
 mod story;

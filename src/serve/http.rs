@@ -1,0 +1,220 @@
+//! The webhook's endpoints: `/validate` (AdmissionReview in, AdmissionReview out), `/readyz`,
+//! `/livez`, `/metrics`. Every request is bounded: its body size, the time to decide, and how
+//! many decisions run at once; none can stop the others from being answered.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::Semaphore;
+
+use crate::admission::{self, Mode};
+use crate::gather::ClusterObjects;
+
+use super::metrics::{self, Metrics};
+use super::pack::Pack;
+
+/// What the decisions read the cluster from: the watch-fed cache, or fixed objects in tests.
+pub trait ObjectsView: Send + Sync + 'static {
+    /// Every watch has synced once.
+    fn ready(&self) -> bool;
+    /// Why not ready, for the denial message and `/readyz`.
+    fn not_ready_reason(&self) -> String;
+    /// The objects one decision reads.
+    fn objects(&self) -> Arc<ClusterObjects>;
+    /// Objects per kind, for `tollgate_cache_objects`.
+    fn counts(&self) -> Vec<(&'static str, usize)>;
+}
+
+/// Bounds on one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest AdmissionReview body read; the API server's own request limit is 3 MiB per
+    /// object, and a review carries the object and the old object.
+    pub max_body: usize,
+    /// The longest a decision may take before it is answered with a denial (below the
+    /// webhook's `timeoutSeconds`, so the API server hears the gate's reason).
+    pub decide_timeout: Duration,
+    /// Decisions evaluated at once; the others wait (within their timeout).
+    pub concurrent_decisions: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body: 8 * 1024 * 1024,
+            decide_timeout: Duration::from_secs(8),
+            concurrent_decisions: 16,
+        }
+    }
+}
+
+/// Shared by every request.
+pub struct AppState {
+    pub pack: Arc<Pack>,
+    pub view: Arc<dyn ObjectsView>,
+    pub mode: Mode,
+    pub metrics: Arc<Metrics>,
+    pub limits: Limits,
+    pub deciding: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(
+        pack: Arc<Pack>,
+        view: Arc<dyn ObjectsView>,
+        mode: Mode,
+        metrics: Arc<Metrics>,
+        limits: Limits,
+    ) -> Arc<AppState> {
+        Arc::new(AppState {
+            pack,
+            view,
+            mode,
+            metrics,
+            deciding: Arc::new(Semaphore::new(limits.concurrent_decisions.max(1))),
+            limits,
+        })
+    }
+}
+
+/// The routes; anything else is 404, a wrong method 405.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/validate", post(validate))
+        .route("/readyz", get(readyz))
+        .route("/livez", get(livez))
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+}
+
+fn plain(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+async fn validate(State(s): State<Arc<AppState>>, body: Body) -> Response {
+    let started = Instant::now();
+    let bytes = match axum::body::to_bytes(body, s.limits.max_body).await {
+        Ok(b) => b,
+        Err(_) => {
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body is larger than {} bytes (or was cut off): not an AdmissionReview this server reads\n",
+                    s.limits.max_body
+                ),
+            )
+        }
+    };
+    let review = match admission::parse_review(&bytes) {
+        Ok(r) => r,
+        Err(e) => return plain(StatusCode::BAD_REQUEST, format!("{e}\n")),
+    };
+    let answer = if !s.view.ready() {
+        admission::refuse(
+            &review,
+            &s.pack.gate(),
+            admission::NOT_READY,
+            &format!(
+                "the cluster cache has not synced yet ({}); retry in a moment",
+                s.view.not_ready_reason()
+            ),
+        )
+    } else {
+        decide_bounded(&s, review.clone()).await.unwrap_or_else(|why| {
+            admission::refuse(&review, &s.pack.gate(), admission::UNDECIDED, &why)
+        })
+    };
+    let decision = answer.decision.as_str();
+    s.metrics.request(
+        &answer.resource,
+        &answer.operation,
+        decision,
+        started.elapsed().as_secs_f64(),
+    );
+    for (rule, outcome) in &answer.outcomes {
+        s.metrics.rule_outcome(rule, outcome);
+    }
+    if answer.evaluated || decision != "allow" {
+        tracing::info!(
+            uid = %answer.uid, resource = %answer.resource, operation = %answer.operation,
+            decision, denied = ?answer.denied, mode = %s.mode,
+            micros = started.elapsed().as_micros() as u64, "admission decision"
+        );
+    }
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.review.to_string(),
+    )
+        .into_response()
+}
+
+/// Runs the decision off the async workers, at most `concurrent_decisions` at once, within
+/// `decide_timeout` (waiting for a slot included). `Err` says why no decision was reached.
+async fn decide_bounded(s: &Arc<AppState>, review: admission::Review) -> Result<admission::Answer, String> {
+    let limit = s.limits.decide_timeout;
+    let st = s.clone();
+    let work = async move {
+        let _slot = st
+            .deciding
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| "the server is shutting down".to_string())?;
+        let gate = st.pack.gate();
+        let objects = st.view.objects();
+        let mode = st.mode;
+        tokio::task::spawn_blocking(move || {
+            admission::decide(&gate, &objects, &review, mode, time::OffsetDateTime::now_utc())
+        })
+        .await
+        .map_err(|e| format!("the decision failed: {e}"))
+    };
+    match tokio::time::timeout(limit, work).await {
+        Ok(r) => r,
+        // The rules stop themselves (limits.rule_timeout); the answer cannot wait for them.
+        Err(_) => Err(format!(
+            "no decision within {} (the server is overloaded or a rule is slow)",
+            crate::duration::show(limit)
+        )),
+    }
+}
+
+async fn readyz(State(s): State<Arc<AppState>>) -> Response {
+    if s.view.ready() {
+        plain(
+            StatusCode::OK,
+            format!("ready: rules {}\n", s.pack.gate().rules_digest()),
+        )
+    } else {
+        plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {}\n", s.view.not_ready_reason()),
+        )
+    }
+}
+
+async fn livez() -> Response {
+    plain(StatusCode::OK, "ok\n".into())
+}
+
+async fn metrics_text(State(s): State<Arc<AppState>>) -> Response {
+    s.metrics.cache(s.view.ready(), &s.view.counts());
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        s.metrics.encode(),
+    )
+        .into_response()
+}

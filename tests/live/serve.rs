@@ -1,0 +1,215 @@
+//! `tollgate serve` over TLS with fixed objects (a seed snapshot): endpoints, bad bodies,
+//! readiness, metrics, and the rules and certificate re-read while serving.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tollgate::admission::Mode;
+use tollgate::gather::snapshot::{load_with, LoadLimits};
+use tollgate::gather::ClusterObjects;
+use tollgate::serve::{self, Limits, ObjectsView, Pack, Running, ServeOptions};
+
+use crate::harness::seed_dir;
+use crate::https::{tls_fixture, Client};
+
+/// A seed state's objects, ready or not as the test says.
+pub struct Fixed {
+    pub objects: Arc<ClusterObjects>,
+    pub ready: AtomicBool,
+}
+
+impl ObjectsView for Fixed {
+    fn ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+    fn not_ready_reason(&self) -> String {
+        "imagestreams: never listed".into()
+    }
+    fn objects(&self) -> Arc<ClusterObjects> {
+        self.objects.clone()
+    }
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![("ImageStream", self.objects.streams.len())]
+    }
+}
+
+pub fn fixed(state: &str, ready: bool) -> Arc<Fixed> {
+    let mut objects = load_with(&[seed_dir(state)], &LoadLimits::default()).unwrap();
+    objects.provenance = tollgate::gather::Provenance::Cluster;
+    Arc::new(Fixed {
+        objects: Arc::new(objects),
+        ready: AtomicBool::new(ready),
+    })
+}
+
+/// A server's files: its own copy of the pack, a tollgate.yaml and a certificate pair, so a
+/// test can change them under it.
+pub struct Files {
+    pub dir: tempfile::TempDir,
+}
+
+impl Files {
+    pub fn new(config: &str) -> Files {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"), &dir.path().join("policies"));
+        std::fs::write(dir.path().join("tollgate.yaml"), config).unwrap();
+        std::fs::copy(tls_fixture("server.pem"), dir.path().join("tls.crt")).unwrap();
+        std::fs::copy(tls_fixture("server-key.pem"), dir.path().join("tls.key")).unwrap();
+        Files { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn options(&self, mode: Mode) -> ServeOptions {
+        ServeOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            tls_cert: self.path("tls.crt"),
+            tls_key: self.path("tls.key"),
+            mode,
+            policies: vec![self.path("policies")],
+            config: Some(self.path("tollgate.yaml")),
+            connect: Default::default(),
+            limits: Limits {
+                max_body: 64 * 1024,
+                ..Limits::default()
+            },
+            reload_interval: Duration::from_millis(50),
+        }
+    }
+
+    pub async fn start(&self, mode: Mode, view: Arc<dyn ObjectsView>) -> Running {
+        let opts = self.options(mode);
+        let pack = Arc::new(Pack::load(&opts.policies, opts.config.as_deref()).unwrap());
+        serve::start(&opts, pack, view).await.unwrap()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap();
+        if p.is_dir() {
+            if name != "tests" {
+                copy_dir(&p, &to.join(name));
+            }
+        } else if p.extension().is_some_and(|e| e == "rhai") {
+            std::fs::copy(&p, to.join(name)).unwrap();
+        }
+    }
+}
+
+/// Polls `f` until it is true; a bound, not a timing assertion: the test fails only if the
+/// change never shows.
+pub async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
+    for _ in 0..400 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+#[tokio::test]
+async fn endpoints_answer_and_bad_bodies_get_400_while_the_server_keeps_serving() {
+    let files = Files::new("");
+    let server = files.start(Mode::Enforce, fixed("c-manual-trigger", true)).await;
+    let mut c = Client::connect(server.addr).await;
+
+    let live = c.get("/livez").await;
+    assert_eq!((live.status, live.body.as_str()), (200, "ok\n"));
+    let ready = c.get("/readyz").await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert!(ready.body.contains("rules sha256:"), "{}", ready.body);
+
+    for (body, why) in [
+        (b"not json".to_vec(), "not JSON"),
+        (b"{}".to_vec(), "no kind"),
+        (json!({"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview", "request": {}}).to_string().into_bytes(), "v1beta1"),
+        (json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}).to_string().into_bytes(), "no request"),
+        (json!({"apiVersion": "v1", "kind": "Pod"}).to_string().into_bytes(), "another kind"),
+    ] {
+        let a = c.request("POST", "/validate", body).await;
+        assert_eq!(a.status, 400, "{why}: {}", a.body);
+        assert!(!a.body.is_empty(), "{why}: a 400 says why");
+    }
+    // Larger than --max-request-bytes: refused before it is parsed.
+    let big = c.request("POST", "/validate", vec![b' '; 65 * 1024]).await;
+    assert_eq!(big.status, 413, "{}", big.body);
+    // Unknown paths and methods.
+    assert_eq!(c.get("/nope").await.status, 404);
+    assert_eq!(c.get("/validate").await.status, 405);
+
+    // Still serving, on a fresh connection too.
+    let mut fresh = Client::connect(server.addr).await;
+    assert_eq!(fresh.get("/livez").await.status, 200);
+    let metrics = fresh.get("/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.body.contains("tollgate_cache_ready 1"), "{}", metrics.body);
+    assert!(metrics.body.contains("tollgate_cache_objects{kind=\"ImageStream\"}"), "{}", metrics.body);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_rotated_certificate_is_served_to_new_connections() {
+    let files = Files::new("");
+    let server = files.start(Mode::Enforce, fixed("c-manual-trigger", true)).await;
+    let first = crate::https::peer_certificate(server.addr).await;
+    std::fs::copy(tls_fixture("server2.pem"), files.path("tls.crt")).unwrap();
+    std::fs::copy(tls_fixture("server2-key.pem"), files.path("tls.key")).unwrap();
+    let rotated = std::fs::read(tls_fixture("server2.pem")).unwrap();
+    let want = rustls_pki_types::CertificateDer::pem_slice_iter(&rotated)
+        .next()
+        .unwrap()
+        .unwrap();
+    use rustls_pki_types::pem::PemObject;
+    eventually("the rotated certificate is served", async || {
+        crate::https::peer_certificate(server.addr).await == want.as_ref()
+    })
+    .await;
+    assert_ne!(first, want.as_ref());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rules_are_reloaded_and_a_broken_pack_is_refused_and_counted() {
+    let files = Files::new("");
+    let server = files.start(Mode::Enforce, fixed("c-manual-trigger", true)).await;
+    let mut c = Client::connect(server.addr).await;
+    let digest = |body: &str| body.trim().trim_start_matches("ready: rules ").to_string();
+    let first = digest(&c.get("/readyz").await.body);
+
+    std::fs::write(files.path("tollgate.yaml"), "rules:\n  image-age:\n    level: warn\n").unwrap();
+    let mut second = String::new();
+    eventually("the new configuration is in force", async || {
+        second = digest(&c.get("/readyz").await.body);
+        second != first
+    })
+    .await;
+
+    // A rule that does not lint: refused, counted, and the previous rules stay.
+    let rule = files.path("policies/image-age.rhai");
+    let text = std::fs::read_to_string(&rule).unwrap();
+    std::fs::write(&rule, format!("{text}\nno_such_function();\n")).unwrap();
+    eventually("the refused reload is counted", async || {
+        c.get("/metrics")
+            .await
+            .body
+            .contains("tollgate_policy_reloads_total{result=\"refused\"}")
+    })
+    .await;
+    assert_eq!(digest(&c.get("/readyz").await.body), second);
+    let m = c.get("/metrics").await.body;
+    assert!(m.contains("tollgate_policy_reloads_total{result=\"ok\"} 1"), "{m}");
+    server.stop().await;
+}
+
+pub fn review(request: Value) -> Value {
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request})
+}
