@@ -336,3 +336,16 @@ fn the_configuration_configmap_is_a_valid_tollgate_yaml_that_guards_prod() {
     assert_eq!(settings.environment_of("production"), "prod");
     assert!(!settings.admission.allow_delete);
 }
+
+#[test]
+fn the_readmes_admission_settings_are_a_valid_tollgate_yaml() {
+    let blocks = crate::readme::blocks(&crate::readme::readme(), "yaml");
+    let admission: Vec<&String> = blocks
+        .iter()
+        .filter(|b| b.starts_with("admission:"))
+        .collect();
+    assert_eq!(admission.len(), 1, "the README's admission example");
+    let settings = tollgate::config::Settings::parse(admission[0], "README.md")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(settings.admission.names_tag("shop", "frontend", "live"));
+}
