@@ -311,6 +311,28 @@ fn the_policies_volume_mounts_a_pack_that_lints() {
 
     let dir = tempfile::tempdir().unwrap();
     mount_projection(dir.path(), &files);
+    // The server reads what the pack reader finds there: every rule and library module (no rule
+    // of the shipped pack imports the library yet, so lint alone would not notice it missing).
+    let read = tollgate::policy_files::read_policy_dirs(&[dir.path().to_path_buf()]).unwrap();
+    let mut found: Vec<(String, String)> = read
+        .into_iter()
+        .map(|s| {
+            let relative = s.path.strip_prefix(&format!("{}/", dir.path().display()));
+            (relative.unwrap().to_string(), s.text)
+        })
+        .collect();
+    found.sort();
+    files.sort();
+    let names = |v: &[(String, String)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&found),
+        names(&files),
+        "the pack as the server reads it from the mount"
+    );
+    assert!(
+        found == files,
+        "the mounted files' contents differ from the ConfigMaps'"
+    );
     let out = crate::common::tollgate()
         .arg("lint")
         .arg(dir.path())
