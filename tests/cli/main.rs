@@ -1,10 +1,12 @@
 //! Tollgate through its CLI, on the seed snapshots and small packs written per case: decisions
-//! and exit codes, bad input, exceptions, explain, lint, reports, rule tests, and the README.
+//! and exit codes, bad input, exceptions, explain, lint, reports, rule tests, the README, and the
+//! deployment manifests and Containerfile.
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
 mod common;
+mod deploy;
 mod exceptions;
 mod explain;
 mod lint;

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use crate::common::tollgate;
 
-fn readme() -> String {
+pub fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
 }
 
 /// Fenced blocks of one language, in order.
-fn blocks(text: &str, lang: &str) -> Vec<String> {
+pub fn blocks(text: &str, lang: &str) -> Vec<String> {
     let mut out = vec![];
     // (language, body) of the fence we are in, if any.
     let mut open: Option<(String, String)> = None;
