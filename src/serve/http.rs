@@ -131,9 +131,11 @@ async fn validate(State(s): State<Arc<AppState>>, body: Body) -> Response {
             ),
         )
     } else {
-        decide_bounded(&s, review.clone()).await.unwrap_or_else(|why| {
-            admission::refuse(&review, &s.pack.gate(), admission::UNDECIDED, &why)
-        })
+        decide_bounded(&s, review.clone())
+            .await
+            .unwrap_or_else(|why| {
+                admission::refuse(&review, &s.pack.gate(), admission::UNDECIDED, &why)
+            })
     };
     let decision = answer.decision.as_str();
     s.metrics.request(
@@ -162,7 +164,10 @@ async fn validate(State(s): State<Arc<AppState>>, body: Body) -> Response {
 
 /// Runs the decision off the async workers, at most `concurrent_decisions` at once, within
 /// `decide_timeout` (waiting for a slot included). `Err` says why no decision was reached.
-async fn decide_bounded(s: &Arc<AppState>, review: admission::Review) -> Result<admission::Answer, String> {
+async fn decide_bounded(
+    s: &Arc<AppState>,
+    review: admission::Review,
+) -> Result<admission::Answer, String> {
     let limit = s.limits.decide_timeout;
     let st = s.clone();
     let work = async move {
@@ -176,7 +181,13 @@ async fn decide_bounded(s: &Arc<AppState>, review: admission::Review) -> Result<
         let objects = st.view.objects();
         let mode = st.mode;
         tokio::task::spawn_blocking(move || {
-            admission::decide(&gate, &objects, &review, mode, time::OffsetDateTime::now_utc())
+            admission::decide(
+                &gate,
+                &objects,
+                &review,
+                mode,
+                time::OffsetDateTime::now_utc(),
+            )
         })
         .await
         .map_err(|e| format!("the decision failed: {e}"))

@@ -170,7 +170,10 @@ mod tests {
         std::fs::write(&key, "not a key").unwrap();
         let e = certs.reload().unwrap_err();
         assert!(e.contains("tls.key: not a PEM private key"), "{e}");
-        assert!(!e.contains("not a key"), "the key's bytes are never echoed: {e}");
+        assert!(
+            !e.contains("not a key"),
+            "the key's bytes are never echoed: {e}"
+        );
     }
 
     #[test]

@@ -99,7 +99,8 @@ impl Client {
     }
 
     pub async fn post(&mut self, path: &str, body: &serde_json::Value) -> Answer {
-        self.request("POST", path, body.to_string().into_bytes()).await
+        self.request("POST", path, body.to_string().into_bytes())
+            .await
     }
 }
 

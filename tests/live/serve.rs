@@ -54,7 +54,10 @@ pub struct Files {
 impl Files {
     pub fn new(config: &str) -> Files {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"), &dir.path().join("policies"));
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"),
+            &dir.path().join("policies"),
+        );
         std::fs::write(dir.path().join("tollgate.yaml"), config).unwrap();
         std::fs::copy(tls_fixture("server.pem"), dir.path().join("tls.crt")).unwrap();
         std::fs::copy(tls_fixture("server-key.pem"), dir.path().join("tls.key")).unwrap();
@@ -119,7 +122,9 @@ pub async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
 #[tokio::test]
 async fn endpoints_answer_and_bad_bodies_get_400_while_the_server_keeps_serving() {
     let files = Files::new("");
-    let server = files.start(Mode::Enforce, fixed("c-manual-trigger", true)).await;
+    let server = files
+        .start(Mode::Enforce, fixed("c-manual-trigger", true))
+        .await;
     let mut c = Client::connect(server.addr).await;
 
     let live = c.get("/livez").await;
@@ -151,15 +156,27 @@ async fn endpoints_answer_and_bad_bodies_get_400_while_the_server_keeps_serving(
     assert_eq!(fresh.get("/livez").await.status, 200);
     let metrics = fresh.get("/metrics").await;
     assert_eq!(metrics.status, 200);
-    assert!(metrics.body.contains("tollgate_cache_ready 1"), "{}", metrics.body);
-    assert!(metrics.body.contains("tollgate_cache_objects{kind=\"ImageStream\"}"), "{}", metrics.body);
+    assert!(
+        metrics.body.contains("tollgate_cache_ready 1"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("tollgate_cache_objects{kind=\"ImageStream\"}"),
+        "{}",
+        metrics.body
+    );
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_rotated_certificate_is_served_to_new_connections() {
     let files = Files::new("");
-    let server = files.start(Mode::Enforce, fixed("c-manual-trigger", true)).await;
+    let server = files
+        .start(Mode::Enforce, fixed("c-manual-trigger", true))
+        .await;
     let first = crate::https::peer_certificate(server.addr).await;
     std::fs::copy(tls_fixture("server2.pem"), files.path("tls.crt")).unwrap();
     std::fs::copy(tls_fixture("server2-key.pem"), files.path("tls.key")).unwrap();
@@ -180,12 +197,18 @@ async fn a_rotated_certificate_is_served_to_new_connections() {
 #[tokio::test]
 async fn rules_are_reloaded_and_a_broken_pack_is_refused_and_counted() {
     let files = Files::new("");
-    let server = files.start(Mode::Enforce, fixed("c-manual-trigger", true)).await;
+    let server = files
+        .start(Mode::Enforce, fixed("c-manual-trigger", true))
+        .await;
     let mut c = Client::connect(server.addr).await;
     let digest = |body: &str| body.trim().trim_start_matches("ready: rules ").to_string();
     let first = digest(&c.get("/readyz").await.body);
 
-    std::fs::write(files.path("tollgate.yaml"), "rules:\n  image-age:\n    level: warn\n").unwrap();
+    std::fs::write(
+        files.path("tollgate.yaml"),
+        "rules:\n  image-age:\n    level: warn\n",
+    )
+    .unwrap();
     let mut second = String::new();
     eventually("the new configuration is in force", async || {
         second = digest(&c.get("/readyz").await.body);
@@ -206,7 +229,10 @@ async fn rules_are_reloaded_and_a_broken_pack_is_refused_and_counted() {
     .await;
     assert_eq!(digest(&c.get("/readyz").await.body), second);
     let m = c.get("/metrics").await.body;
-    assert!(m.contains("tollgate_policy_reloads_total{result=\"ok\"} 1"), "{m}");
+    assert!(
+        m.contains("tollgate_policy_reloads_total{result=\"ok\"} 1"),
+        "{m}"
+    );
     server.stop().await;
 }
 
