@@ -6,6 +6,7 @@
 //! and [`report`] renders the result. [`run`] is the whole program minus process setup.
 
 pub mod act;
+pub mod admission;
 pub mod cache;
 pub mod cli;
 pub mod cluster;
