@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bodies;
+mod guarded;
 mod parity;
 mod resources;
 mod review;

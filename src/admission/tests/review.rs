@@ -87,6 +87,13 @@ fn modes_decide_what_a_denial_does_and_annotations_always_record_the_rules() {
     let objects = seed("b-automatic-trigger");
     let (new, old) = istag_set(&objects, "promote", isimage(LATEST));
     let r = review("imagestreamtags", "UPDATE", "simple-app:promote", new, old);
+    let mut dry = r.clone();
+    dry.dry_run = true;
+    assert_eq!(
+        run(&gate, &objects, &dry),
+        run(&gate, &objects, &r),
+        "a dry run is judged alike"
+    );
     for mode in [Mode::Enforce, Mode::Warn, Mode::Audit] {
         let a = decide(&gate, &objects, &r, mode, NOW);
         let resp = response(&a);
