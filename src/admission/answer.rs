@@ -46,19 +46,25 @@ impl Judgement {
         }
     }
 
-    /// The gate's own refusal before any rule (`tollgate/…`).
-    pub fn refuse_at_once(decision: Decision, rule: &str, message: String) -> Judgement {
+    /// The gate's own refusals before any rule (`tollgate/…`).
+    pub fn refused_at_once(decision: Decision, blocking: Vec<Finding>) -> Judgement {
         Judgement {
             decision,
             evaluated: false,
-            blocking: vec![Finding {
-                rule: rule.to_string(),
-                message,
-            }],
+            blocking,
             warnings: vec![],
             outcomes: vec![],
             facts: vec![],
         }
+    }
+
+    /// One refusal of the gate's own.
+    pub fn refuse_at_once(decision: Decision, rule: &str, message: String) -> Judgement {
+        let finding = Finding {
+            rule: rule.to_string(),
+            message,
+        };
+        Judgement::refused_at_once(decision, vec![finding])
     }
 }
 

@@ -25,7 +25,7 @@ use crate::refs::{ImageRef, Selector};
 use crate::verdict::{Decision, Outcome};
 
 use answer::{Finding, Judgement};
-use guarded::{Guarded, TagKey};
+pub use guarded::{Guarded, TagKey};
 use writes::Write;
 
 pub use answer::{bounded, MAX_MESSAGE_BYTES, MAX_WARNINGS, MAX_WARNING_BYTES};
@@ -105,7 +105,22 @@ pub fn decide(
     mode: Mode,
     now: OffsetDateTime,
 ) -> Answer {
-    let j = judge(gate, objects, review, now);
+    let j = judge(gate, objects, None, review, now);
+    answer::render(review, mode, gate.rules_digest(), j)
+}
+
+/// [`decide`] with the guarded tags worked out beforehand ([`Guarded::new`] over the same
+/// `objects` and the gate's settings): a server may keep them until either changes instead of
+/// reading every workload's triggers per request.
+pub fn decide_with(
+    gate: &Gate,
+    objects: &Arc<ClusterObjects>,
+    guarded: &Guarded,
+    review: &Review,
+    mode: Mode,
+    now: OffsetDateTime,
+) -> Answer {
+    let j = judge(gate, objects, Some(guarded), review, now);
     answer::render(review, mode, gate.rules_digest(), j)
 }
 
@@ -125,6 +140,7 @@ pub fn fail_closed(
 fn judge(
     gate: &Gate,
     objects: &Arc<ClusterObjects>,
+    guarded: Option<&Guarded>,
     review: &Review,
     now: OffsetDateTime,
 ) -> Judgement {
@@ -143,7 +159,14 @@ fn judge(
         }
     };
     let settings = gate.settings();
-    let guarded = Guarded::new(objects, settings);
+    let computed;
+    let guarded = match guarded {
+        Some(g) => g,
+        None => {
+            computed = Guarded::new(objects, settings);
+            &computed
+        }
+    };
     let mut refusals: Vec<(&'static str, String)> = Vec::new();
     let mut promotions = Vec::new();
     for w in &writes {
@@ -187,15 +210,14 @@ fn judge(
         } else {
             Decision::Deny
         };
-        let mut j = Judgement::refuse_at_once(decision, "", String::new());
-        j.blocking = refusals
+        let blocking = refusals
             .into_iter()
             .map(|(rule, message)| Finding {
                 rule: rule.to_string(),
                 message,
             })
             .collect();
-        return j;
+        return Judgement::refused_at_once(decision, blocking);
     }
     if promotions.is_empty() {
         return Judgement::allow_at_once();

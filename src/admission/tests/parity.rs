@@ -72,8 +72,14 @@ fn oc_tag_is_decided_as_check_decides_in_every_seed_state() {
             .map(|v| (v.id.clone(), v.outcome.as_str()))
             .collect();
         assert_eq!(answer.outcomes, outcomes, "{name}");
+        let guarded = Guarded::new(&objects, gate.settings());
+        let kept = decide_with(&gate, &objects, &guarded, &r, Mode::Enforce, NOW);
+        assert_eq!(
+            kept, answer,
+            "{name}: guarded tags worked out beforehand decide alike"
+        );
 
-        let j = judge(&gate, &objects, &r, NOW);
+        let j = judge(&gate, &objects, None, &r, NOW);
         assert_eq!(j.facts.len(), 1, "{name}: one move");
         let facts = as_cli(j.facts.into_iter().next().unwrap());
         assert_eq!(
@@ -111,7 +117,7 @@ fn the_source_is_named_as_oc_tag_resolved_it() {
     let objects = seed("c-manual-trigger");
     let (new, old) = istag_set(&objects, "promote", isimage(LATEST));
     let r = review("imagestreamtags", "UPDATE", "simple-app:promote", new, old);
-    let j = judge(&gate(), &objects, &r, NOW);
+    let j = judge(&gate(), &objects, None, &r, NOW);
     let p = &j.facts[0].promotion;
     assert_eq!(p.source.reference, "dev/simple-app:latest");
     assert_eq!(p.destination.reference, "dev/simple-app:promote");
@@ -124,7 +130,7 @@ fn the_source_is_named_as_oc_tag_resolved_it() {
     let (new, mut old) = istag_set(&objects, "promote", isimage(OLD));
     old["tag"]["from"] = isimage(LATEST);
     let r = review("imagestreamtags", "UPDATE", "simple-app:promote", new, old);
-    let j = judge(&gate(), &objects, &r, NOW);
+    let j = judge(&gate(), &objects, None, &r, NOW);
     let p = &j.facts[0].promotion;
     assert_eq!(p.source.reference, format!("dev/simple-app@{OLD}"));
     assert_eq!(p.source.tag, None);

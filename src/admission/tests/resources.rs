@@ -60,7 +60,7 @@ fn an_alias_is_evaluated_and_no_tracking_tags_denies_it() {
         "{}",
         message(&a)
     );
-    let j = judge(&gate(), &objects, &r, NOW);
+    let j = judge(&gate(), &objects, None, &r, NOW);
     let p = &j.facts[0].promotion;
     assert!(p.alias);
     assert_eq!(p.source.reference, "dev/simple-app:latest");
@@ -110,7 +110,7 @@ fn an_image_stream_update_evaluates_every_tag_it_moves() {
         .push(json!({"name": "candidate", "from": istag_ref("latest")}));
     let r = review("imagestreams", "UPDATE", "simple-app", new, old);
     let a = run(&gate, &objects, &r);
-    let j = judge(&gate, &objects, &r, NOW);
+    let j = judge(&gate, &objects, None, &r, NOW);
     let moved: Vec<_> = j
         .facts
         .iter()
@@ -201,7 +201,7 @@ fn a_push_is_evaluated_with_the_pushed_image_and_moves_the_aliases_that_track_it
         "{:?}",
         a.denied
     );
-    let j = judge(&gate(), &objects, &r, NOW);
+    let j = judge(&gate(), &objects, None, &r, NOW);
     let f = &j.facts[0];
     assert_eq!(f.promotion.destination.reference, "dev/simple-app:promote");
     assert_eq!(
@@ -248,7 +248,7 @@ fn an_import_by_digest_is_evaluated_and_one_by_tag_is_refused_at_once() {
     );
     let a = run(&gate(), &objects, &r);
     assert!(a.evaluated, "{}", a.review);
-    let j = judge(&gate(), &objects, &r, NOW);
+    let j = judge(&gate(), &objects, None, &r, NOW);
     let f = &j.facts[0];
     assert_eq!(f.promotion.source.reference, spec);
     assert_eq!(f.promotion.digest, NEW);
