@@ -5,6 +5,7 @@
 
 mod bodies;
 mod guarded;
+mod hostile;
 mod parity;
 mod resources;
 mod review;
