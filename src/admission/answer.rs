@@ -145,6 +145,14 @@ pub fn render(review: &Review, mode: Mode, rules_digest: &str, j: Judgement) -> 
         evaluated: j.evaluated,
         denied,
         outcomes: j.outcomes,
+        moves: j
+            .facts
+            .iter()
+            .map(|f| {
+                let p = &f.promotion;
+                format!("{} → {}", p.source.reference, p.destination.reference)
+            })
+            .collect(),
         resource: review.resource.clone(),
         operation: review.operation.clone(),
     }

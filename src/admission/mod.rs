@@ -92,6 +92,9 @@ pub struct Answer {
     pub denied: Vec<String>,
     /// (rule id, outcome) of every evaluated rule, for `tollgate_rule_outcomes_total`.
     pub outcomes: Vec<(String, &'static str)>,
+    /// `source → destination` of every evaluated move (`dev/app:latest → dev/app:promote`),
+    /// for the server's log line.
+    pub moves: Vec<String>,
     pub resource: String,
     pub operation: String,
 }

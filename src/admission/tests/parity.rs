@@ -72,6 +72,10 @@ fn oc_tag_is_decided_as_check_decides_in_every_seed_state() {
             .map(|v| (v.id.clone(), v.outcome.as_str()))
             .collect();
         assert_eq!(answer.outcomes, outcomes, "{name}");
+        assert_eq!(
+            answer.moves,
+            ["dev/simple-app:latest → dev/simple-app:promote"]
+        );
         let guarded = Guarded::new(&objects, gate.settings());
         let kept = decide_with(&gate, &objects, &guarded, &r, Mode::Enforce, NOW);
         assert_eq!(
