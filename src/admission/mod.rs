@@ -255,19 +255,28 @@ fn judge(
 }
 
 fn delete_message(what: &str, moved: &[TagKey]) -> String {
-    let why = match moved {
-        [] => "it holds guarded tags".to_string(),
-        [one] if one.to_string() == what => {
-            "it is guarded (a workload in a guarded environment follows it, or admission.guarded_tags names it)".to_string()
-        }
-        many => format!(
-            "it is guarded: {} follow{} it",
-            many.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-            if many.len() == 1 { "s" } else { "" }
-        ),
-    };
+    let aliases: Vec<String> = moved
+        .iter()
+        .map(ToString::to_string)
+        .filter(|m| m != what)
+        .collect();
+    let mut why = Vec::new();
+    if moved.is_empty() {
+        why.push("it holds guarded tags".to_string());
+    }
+    if moved.len() > aliases.len() {
+        why.push(
+            "a workload in a guarded environment follows it, or admission.guarded_tags names it"
+                .to_string(),
+        );
+    }
+    if !aliases.is_empty() {
+        let s = if aliases.len() == 1 { "s" } else { "" };
+        why.push(format!("guarded {} track{s} it", aliases.join(", ")));
+    }
     format!(
-        "deleting {what} is refused: {why}, and the next rollout of every workload that follows it would fail; set `admission.allow_delete: true` in tollgate.yaml to allow it"
+        "deleting {what} is refused: {}, and the next rollout of every workload that follows it would fail; set `admission.allow_delete: true` in tollgate.yaml to allow it",
+        why.join("; ")
     )
 }
 

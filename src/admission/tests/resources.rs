@@ -170,7 +170,7 @@ fn removing_a_guarded_tag_from_a_stream_or_deleting_it_is_refused_unless_allowed
     let a = run(&gate(), &objects, &r);
     assert_refused_at_once(&a, GUARDED_DELETE);
     assert!(
-        message(&a).contains("dev/simple-app:promote follows it"),
+        message(&a).contains("guarded dev/simple-app:promote tracks it"),
         "{}",
         message(&a)
     );
