@@ -103,7 +103,12 @@ pub fn render(review: &Review, mode: Mode, rules_digest: &str, j: Judgement) -> 
             .collect(),
     };
     warnings.truncate(MAX_WARNINGS);
-    let denied: Vec<String> = j.blocking.iter().map(|f| f.rule.clone()).collect();
+    let mut denied: Vec<String> = Vec::new();
+    for f in &j.blocking {
+        if !denied.contains(&f.rule) {
+            denied.push(f.rule.clone());
+        }
+    }
     let mut response = Map::new();
     response.insert("uid".into(), json!(review.uid));
     response.insert("allowed".into(), json!(allowed));

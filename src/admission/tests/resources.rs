@@ -279,6 +279,25 @@ fn an_import_by_digest_is_evaluated_and_one_by_tag_is_refused_at_once() {
     assert_refused_at_once(&a, UNPINNED);
     assert!(message(&a).contains("by digest"), "{}", message(&a));
 
+    // Two unpinnable images in one import: both named, the rule listed once.
+    let mut two = by_tag.clone();
+    let second = json!({"from": {"kind": "DockerImage", "name": "quay.io/example/simple-app:2.2"}, "to": {"name": "promote"}});
+    two["spec"]["images"].as_array_mut().unwrap().push(second);
+    let r = review(
+        "imagestreamimports",
+        "CREATE",
+        "simple-app",
+        two,
+        Value::Null,
+    );
+    let a = run(&gate(), &objects, &r);
+    assert_eq!(a.denied, [UNPINNED]);
+    assert!(
+        message(&a).contains(":2.1 by tag") && message(&a).contains(":2.2 by tag"),
+        "{}",
+        message(&a)
+    );
+
     let mut not_stored = by_tag.clone();
     not_stored["spec"]["import"] = json!(false);
     let r = review(
