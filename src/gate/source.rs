@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::facts::{Facts, FACTS_SCHEMA, VIA_CLI};
 use crate::gather::snapshot::LoadLimits;
-use crate::gather::{self, ClusterObjects, PromotionRequest};
+use crate::gather::{self, Candidate, ClusterObjects, PromotionRequest};
 use crate::refs::{ImageRef, TargetRef};
 
 /// What is asked: move `destination` to what `source` resolves to, for these targets.
@@ -34,6 +34,9 @@ pub struct Promotion {
     pub via: &'static str,
     /// `promotion.alias`: the write makes the destination track another tag (admission).
     pub alias: bool,
+    /// The candidate image when the request names it itself (admission: a push, an import
+    /// by digest); `None`: what `source` resolves to.
+    pub candidate: Option<Candidate>,
 }
 
 /// The user behind a request and their groups, as the API server authenticated them.
@@ -61,6 +64,7 @@ impl Promotion {
             requester: None,
             via: VIA_CLI,
             alias: false,
+            candidate: None,
         }
     }
 }
@@ -120,8 +124,8 @@ pub fn gather_offline<'a>(
     Offline::Facts(match source {
         FactsSource::Snapshot(paths, limits) => gather::snapshot::load_with(paths, limits)
             .map_err(Error::from)
-            .and_then(|objects| build(&objects, promotion.request(), settings)),
-        FactsSource::Objects(objects) => build(objects, promotion.request(), settings),
+            .and_then(|objects| build(&objects, promotion, promotion.request(), settings)),
+        FactsSource::Objects(objects) => build(objects, promotion, promotion.request(), settings),
         FactsSource::FactsFile(path, max_bytes) => replay(path, *max_bytes, promotion),
         FactsSource::Live(opts) => return Offline::Live(opts),
     })
@@ -129,10 +133,14 @@ pub fn gather_offline<'a>(
 
 fn build(
     objects: &ClusterObjects,
+    promotion: &Promotion,
     request: PromotionRequest,
     settings: &Settings,
 ) -> Result<Facts, Error> {
-    Ok(gather::build_facts(objects, &request, settings)?)
+    let candidate = promotion.candidate.as_ref();
+    Ok(gather::build_facts_with(
+        objects, &request, settings, candidate,
+    )?)
 }
 
 /// Reads what the facts need from the live cluster (who we are included) and builds them.
@@ -147,7 +155,7 @@ pub async fn gather_live(
         request.requested_by = conn.identity.clone();
         request.requested_by_groups = conn.groups.clone();
     }
-    build(&objects, request, settings)
+    build(&objects, promotion, request, settings)
 }
 
 /// The facts of `promotion` from any source (a live cluster in a runtime of its own): what

@@ -9,7 +9,10 @@ mod objects;
 pub mod snapshot;
 pub mod strict_json;
 
-pub use build::{build_facts, is_well_known_cluster_role, select_targets, PromotionRequest};
+pub use build::{
+    build_facts, build_facts_with, followed_tags, is_well_known_cluster_role, select_targets,
+    Candidate, PromotionRequest,
+};
 pub use error::GatherError;
 pub use objects::{AccessReviews, ClusterObjects, Provenance};
 pub use snapshot::{load, SnapshotError};

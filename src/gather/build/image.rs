@@ -13,8 +13,46 @@ use crate::refs::{validate_digest, ImageRef, Selector};
 /// What the source resolved to.
 pub struct Resolved<'a> {
     pub digest: String,
-    pub event: &'a TagEvent,
+    /// The pull spec of the image (`image.reference`), when known.
+    pub reference: Option<String>,
     pub history: Vec<HistoryEntry>,
+    /// The image's own metadata when the request carried it (a push), else looked up.
+    pub image: Option<&'a Image>,
+}
+
+/// The candidate image of a write that names it itself rather than through a stream's history
+/// (admission: a push brings its image before any stream holds it; an import names an
+/// external pull spec). The source stays `req.source` for everything else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// `sha256:…`, validated by whoever built the candidate.
+    pub digest: String,
+    /// `image.reference`: the pull spec.
+    pub reference: Option<String>,
+    /// The image object the request carried (an ImageStreamMapping's `image`), used for the
+    /// image facts when the objects do not hold it yet.
+    pub image: Option<Image>,
+    /// `promotion.source.ref` when it is not `req.source` (the external pull spec of an
+    /// import or a `DockerImage` reference).
+    pub source_ref: Option<String>,
+}
+
+impl Candidate {
+    pub(super) fn resolved(&self) -> Resolved<'_> {
+        Resolved {
+            digest: self.digest.clone(),
+            reference: self.reference.clone().filter(|r| !r.is_empty()),
+            history: vec![],
+            image: self
+                .image
+                .as_ref()
+                .filter(|i| i.docker_image_metadata.is_some()),
+        }
+    }
+}
+
+fn reference_of(event: &TagEvent) -> Option<String> {
+    Some(event.docker_image_reference.clone()).filter(|r| !r.is_empty())
 }
 
 fn listing(names: Vec<String>, what: &str) -> String {
@@ -99,8 +137,9 @@ pub fn resolve_source<'a>(
                 })?;
             Ok(Resolved {
                 digest: event.image.clone(),
-                event,
+                reference: reference_of(event),
                 history: history(stream.status_tag(tag)),
+                image: None,
             })
         }
         Selector::Digest(digest) => {
@@ -116,8 +155,9 @@ pub fn resolve_source<'a>(
                     })?;
             Ok(Resolved {
                 digest: digest.clone(),
-                event,
+                reference: reference_of(event),
                 history: vec![],
+                image: None,
             })
         }
     }
@@ -173,10 +213,9 @@ pub fn image_facts(
     now: OffsetDateTime,
     warnings: &mut Vec<String>,
 ) -> ImageFacts {
-    let reference = Some(resolved.event.docker_image_reference.clone()).filter(|r| !r.is_empty());
     let mut facts = ImageFacts {
         digest: resolved.digest.clone(),
-        reference,
+        reference: resolved.reference.clone(),
         created: None,
         age_hours: None,
         labels: None,
@@ -188,7 +227,10 @@ pub fn image_facts(
         signatures: None,
         source_history: resolved.history.clone(),
     };
-    let Some(image) = find_image(objects, &resolved.digest) else {
+    let Some(image) = resolved
+        .image
+        .or_else(|| find_image(objects, &resolved.digest))
+    else {
         let how = match &src.selector {
             Selector::Tag(_) => format!(
                 "oc get istag {} -n {} -o yaml",

@@ -18,7 +18,9 @@ use crate::facts::{Environment, Facts, Promotion, Rbac, TagRef, FACTS_SCHEMA};
 use crate::gather::{ClusterObjects, GatherError};
 use crate::refs::{ImageRef, TargetRef, WorkloadKind};
 
+pub use image::Candidate;
 pub use rbac::is_well_known_cluster_role;
+pub use triggers::followed_tags;
 
 /// What was asked: the promotion, the targets given (empty: discover them), and context.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,11 +56,25 @@ pub fn build_facts(
     req: &PromotionRequest,
     settings: &Settings,
 ) -> Result<Facts, GatherError> {
+    build_facts_with(objects, req, settings, None)
+}
+
+/// [`build_facts`] with the candidate image given by the request instead of resolved from
+/// the source stream (admission: a push, an import by digest).
+pub fn build_facts_with(
+    objects: &ClusterObjects,
+    req: &PromotionRequest,
+    settings: &Settings,
+    candidate: Option<&Candidate>,
+) -> Result<Facts, GatherError> {
     let mut warnings = objects.warnings.clone();
     let now = time::format_utc(req.time).map_err(|e| GatherError::Time(e.to_string()))?;
     image::check_tag_digests(objects, &req.source)?;
     image::check_tag_digests(objects, &req.destination)?;
-    let resolved = image::resolve_source(objects, &req.source)?;
+    let resolved = match candidate {
+        Some(c) => c.resolved(),
+        None => image::resolve_source(objects, &req.source)?,
+    };
     let image = image::image_facts(objects, &req.source, &resolved, req.time, &mut warnings);
     let destination = image::destination_facts(objects, &req.destination, &mut warnings);
     let (workloads, mut discovery) = targets::select(objects, &req.targets, &req.destination)?;
@@ -100,7 +116,13 @@ pub fn build_facts(
     Ok(Facts {
         schema: FACTS_SCHEMA.into(),
         promotion: Promotion {
-            source: tag_ref(&req.source),
+            source: match candidate.and_then(|c| c.source_ref.clone()) {
+                Some(reference) => TagRef {
+                    reference,
+                    ..tag_ref(&req.source)
+                },
+                None => tag_ref(&req.source),
+            },
             destination: tag_ref(&req.destination),
             noop: destination.digest.as_deref() == Some(resolved.digest.as_str()),
             digest: resolved.digest,

@@ -38,6 +38,38 @@ fn from_fact(from: &ObjectReference, owner_ns: &str) -> ObjectRef {
     }
 }
 
+/// Every `from` an image trigger of a workload names, paused or not, with OpenShift's defaults
+/// filled in, and the namespace of that workload: what `serve` guards is found as the facts'
+/// triggers are. Entries OpenShift would reject still count: a fixed annotation fires. Only
+/// workloads whose namespace `in_scope` accepts are read.
+pub fn followed_tags(
+    objects: &ClusterObjects,
+    in_scope: impl Fn(&str) -> bool,
+) -> Vec<(&str, ObjectRef)> {
+    let mut out = Vec::new();
+    for dc in objects.dcs.iter().filter(|d| in_scope(d.metadata.ns())) {
+        let ns = dc.metadata.ns();
+        for t in &dc.spec.triggers {
+            if let ("ImageChange", Some(p)) = (t.kind.as_str(), &t.image_change_params) {
+                out.push((ns, from_fact(&p.from, ns)));
+            }
+        }
+    }
+    for d in objects
+        .deployments
+        .iter()
+        .filter(|d| in_scope(d.metadata.ns()))
+    {
+        let ns = d.metadata.ns();
+        for e in d.image_triggers().map(|a| a.entries).unwrap_or_default() {
+            if let Some(from) = &e.from {
+                out.push((ns, from_fact(from, ns)));
+            }
+        }
+    }
+    out
+}
+
 /// Whether the followed tag is itself a tracking alias (`None` when its stream is unknown).
 pub fn from_tracking(objects: &ClusterObjects, from: &ObjectRef) -> Option<bool> {
     if from.kind != "ImageStreamTag" {
