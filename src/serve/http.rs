@@ -19,6 +19,11 @@ use crate::gather::ClusterObjects;
 use super::metrics::{self, Metrics};
 use super::pack::Pack;
 
+/// The gate's own denial while the cache has never synced: no sound decision is possible.
+pub const CACHE_NOT_READY: &str = "tollgate/cache-synced";
+/// The gate's own denial when no decision was reached in time.
+pub const NO_DECISION: &str = "tollgate/decision-timeout";
+
 /// What the decisions read the cluster from: the watch-fed cache, or fixed objects in tests.
 pub trait ObjectsView: Send + Sync + 'static {
     /// Every watch has synced once.
@@ -120,22 +125,22 @@ async fn validate(State(s): State<Arc<AppState>>, body: Body) -> Response {
         Ok(r) => r,
         Err(e) => return plain(StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
+    let refuse = |rule: &str, why: String| {
+        admission::fail_closed(&review, s.mode, s.pack.gate().rules_digest(), rule, why)
+    };
     let answer = if !s.view.ready() {
-        admission::refuse(
-            &review,
-            &s.pack.gate(),
-            admission::NOT_READY,
-            &format!(
+        refuse(
+            CACHE_NOT_READY,
+            format!(
                 "the cluster cache has not synced yet ({}); retry in a moment",
                 s.view.not_ready_reason()
             ),
         )
     } else {
-        decide_bounded(&s, review.clone())
-            .await
-            .unwrap_or_else(|why| {
-                admission::refuse(&review, &s.pack.gate(), admission::UNDECIDED, &why)
-            })
+        match decide_bounded(&s, review.clone()).await {
+            Ok(a) => a,
+            Err(why) => refuse(NO_DECISION, why),
+        }
     };
     let decision = answer.decision.as_str();
     s.metrics.request(
@@ -149,7 +154,7 @@ async fn validate(State(s): State<Arc<AppState>>, body: Body) -> Response {
     }
     if answer.evaluated || decision != "allow" {
         tracing::info!(
-            uid = %answer.uid, resource = %answer.resource, operation = %answer.operation,
+            uid = %review.uid, moves = ?answer.moves, resource = %answer.resource, operation = %answer.operation,
             decision, denied = ?answer.denied, mode = %s.mode,
             micros = started.elapsed().as_micros() as u64, "admission decision"
         );

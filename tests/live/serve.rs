@@ -236,6 +236,137 @@ async fn rules_are_reloaded_and_a_broken_pack_is_refused_and_counted() {
     server.stop().await;
 }
 
-pub fn review(request: Value) -> Value {
-    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request})
+/// The AdmissionReview the API server sends for `oc tag dev/simple-app:latest
+/// dev/simple-app:promote` (oc resolves the source to its digest first).
+pub fn oc_tag(view: &Fixed, uid: &str) -> Value {
+    let digest = &view
+        .objects
+        .stream("dev", "simple-app")
+        .unwrap()
+        .status
+        .tags
+        .iter()
+        .find(|t| t.tag == "latest")
+        .unwrap()
+        .items[0]
+        .image;
+    let gvk = |kind: &str| json!({"group": "image.openshift.io", "version": "v1", "kind": kind});
+    let gvr =
+        json!({"group": "image.openshift.io", "version": "v1", "resource": "imagestreamtags"});
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": uid,
+        "kind": gvk("ImageStreamTag"), "resource": gvr,
+        "requestKind": gvk("ImageStreamTag"), "requestResource": gvr,
+        "name": "simple-app:promote", "namespace": "dev", "operation": "UPDATE",
+        "userInfo": {"username": "alice", "groups": ["developers", "system:authenticated"]},
+        "object": {
+            "apiVersion": "image.openshift.io/v1", "kind": "ImageStreamTag",
+            "metadata": {"name": "simple-app:promote", "namespace": "dev"},
+            "tag": {"name": "promote", "from": {"kind": "ImageStreamImage", "namespace": "dev",
+                    "name": format!("simple-app@{digest}")}, "referencePolicy": {"type": "Source"}},
+            "lookupPolicy": {"local": false},
+            "image": {"metadata": {"name": digest}}
+        },
+        "oldObject": null, "dryRun": false
+    }})
+}
+
+#[tokio::test]
+async fn oc_tag_is_decided_as_check_decides_it_in_each_mode() {
+    let files = Files::new("");
+    // State b: prod follows the tag with an automatic trigger (denied); c: manual (allowed,
+    // with image-age's warning).
+    let b = fixed("b-automatic-trigger", true);
+    let server = files.start(Mode::Enforce, b.clone()).await;
+    let mut c = Client::connect(server.addr).await;
+    let a = c.post("/validate", &oc_tag(&b, "uid-b")).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.content_type, "application/json");
+    let r = &a.json()["response"];
+    assert_eq!(r["uid"], "uid-b");
+    assert_eq!(r["allowed"], false, "{r}");
+    assert_eq!(r["status"]["code"], 403);
+    assert_eq!(r["status"]["reason"], "Forbidden");
+    let message = r["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("tollgate: prod-manual-trigger: "),
+        "{message}"
+    );
+    assert_eq!(r["auditAnnotations"]["decision"], "deny");
+    assert_eq!(r["auditAnnotations"]["denied"], "prod-manual-trigger");
+    assert!(r["auditAnnotations"]["rules-digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    let m = c.get("/metrics").await.body;
+    assert!(
+        m.contains(r#"tollgate_admission_requests_total{resource="imagestreamtags",operation="UPDATE",decision="deny"} 1"#),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"tollgate_rule_outcomes_total{rule="prod-manual-trigger",outcome="deny"} 1"#),
+        "{m}"
+    );
+    server.stop().await;
+
+    let cs = fixed("c-manual-trigger", true);
+    let server = files.start(Mode::Enforce, cs.clone()).await;
+    let mut c = Client::connect(server.addr).await;
+    let r = c.post("/validate", &oc_tag(&cs, "uid-c")).await.json()["response"].clone();
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(r["auditAnnotations"]["decision"], "allow");
+    let warnings = r["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("image-age")),
+        "{r}"
+    );
+    server.stop().await;
+
+    // Audit lets the denied write through and records the decision; warn says it too.
+    for (mode, warns) in [(Mode::Audit, false), (Mode::Warn, true)] {
+        let server = files.start(mode, b.clone()).await;
+        let mut c = Client::connect(server.addr).await;
+        let r = c.post("/validate", &oc_tag(&b, "uid-m")).await.json()["response"].clone();
+        assert_eq!(r["allowed"], true, "{mode}: {r}");
+        assert_eq!(r["auditAnnotations"]["decision"], "deny", "{mode}: {r}");
+        let said = r["warnings"].as_array().is_some_and(|w| {
+            w.iter()
+                .any(|w| w.as_str().unwrap().contains("prod-manual-trigger"))
+        });
+        assert_eq!(said, warns, "{mode}: {r}");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn until_the_cache_has_synced_every_write_is_denied_and_not_ready_is_said() {
+    let files = Files::new("");
+    let view = fixed("c-manual-trigger", false);
+    let server = files.start(Mode::Enforce, view.clone()).await;
+    let mut c = Client::connect(server.addr).await;
+    let ready = c.get("/readyz").await;
+    assert_eq!(ready.status, 503);
+    assert!(
+        ready.body.contains("imagestreams: never listed"),
+        "{}",
+        ready.body
+    );
+    let r = c.post("/validate", &oc_tag(&view, "uid-1")).await.json()["response"].clone();
+    assert_eq!(r["uid"], "uid-1");
+    assert_eq!(r["allowed"], false, "{r}");
+    let message = r["status"]["message"].as_str().unwrap();
+    assert!(message.contains("has not synced"), "{message}");
+    assert!(c
+        .get("/metrics")
+        .await
+        .body
+        .contains("tollgate_cache_ready 0"));
+
+    view.ready.store(true, Ordering::SeqCst);
+    assert_eq!(c.get("/readyz").await.status, 200);
+    let r = c.post("/validate", &oc_tag(&view, "uid-2")).await.json()["response"].clone();
+    assert_eq!(r["allowed"], true, "{r}");
+    server.stop().await;
 }
