@@ -2,7 +2,7 @@
 //! `/livez`, `/metrics`. Every request is bounded: its body size, the time to decide, and how
 //! many decisions run at once; none can stop the others from being answered.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -13,7 +13,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::Semaphore;
 
-use crate::admission::{self, Mode};
+use crate::admission::{self, Guarded, Mode};
+use crate::gate::Gate;
 use crate::gather::ClusterObjects;
 
 use super::metrics::{self, Metrics};
@@ -67,6 +68,37 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
     pub deciding: Arc<Semaphore>,
+    /// The guarded tags of the last objects and rules seen: computed once per cache
+    /// generation and pack, not per request.
+    guarded: Mutex<Option<GuardedMemo>>,
+}
+
+struct GuardedMemo {
+    // Held (not just compared by address) so the address cannot be reused by a later view.
+    objects: Arc<ClusterObjects>,
+    rules_digest: String,
+    guarded: Arc<Guarded>,
+}
+
+impl AppState {
+    fn guarded(&self, gate: &Gate, objects: &Arc<ClusterObjects>) -> Arc<Guarded> {
+        let mut memo = self
+            .guarded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(m) = memo.as_ref() {
+            if Arc::ptr_eq(&m.objects, objects) && m.rules_digest == gate.rules_digest() {
+                return m.guarded.clone();
+            }
+        }
+        let guarded = Arc::new(Guarded::new(objects, gate.settings()));
+        *memo = Some(GuardedMemo {
+            objects: objects.clone(),
+            rules_digest: gate.rules_digest().to_string(),
+            guarded: guarded.clone(),
+        });
+        guarded
+    }
 }
 
 impl AppState {
@@ -83,6 +115,7 @@ impl AppState {
             mode,
             metrics,
             deciding: Arc::new(Semaphore::new(limits.concurrent_decisions.max(1))),
+            guarded: Mutex::new(None),
             limits,
         })
     }
@@ -185,14 +218,11 @@ async fn decide_bounded(
         let gate = st.pack.gate();
         let objects = st.view.objects();
         let mode = st.mode;
+        let state = st.clone();
         tokio::task::spawn_blocking(move || {
-            admission::decide(
-                &gate,
-                &objects,
-                &review,
-                mode,
-                time::OffsetDateTime::now_utc(),
-            )
+            let guarded = state.guarded(&gate, &objects);
+            let now = time::OffsetDateTime::now_utc();
+            admission::decide_with(&gate, &objects, &guarded, &review, mode, now)
         })
         .await
         .map_err(|e| format!("the decision failed: {e}"))
