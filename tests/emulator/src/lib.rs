@@ -26,6 +26,7 @@ mod seed;
 mod server;
 mod store;
 mod types;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -66,6 +67,8 @@ pub(crate) struct World {
 pub(crate) struct Shared {
     pub world: Mutex<World>,
     pub acct: Arc<faults::Accounting>,
+    /// Bumped to end every open watch stream (`break_watches`, and when the emulator stops).
+    pub watch_breaker: tokio::sync::watch::Sender<u64>,
 }
 
 /// Start-up options; `Emulator::start()` uses the defaults.
@@ -108,6 +111,7 @@ impl Builder {
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             acct: Arc::default(),
+            watch_breaker: tokio::sync::watch::Sender::new(0),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -144,6 +148,8 @@ impl Drop for Emulator {
         for t in &self.tasks {
             t.abort();
         }
+        // Open watch streams run in their own tasks: end them too.
+        self.break_watches();
     }
 }
 
@@ -283,6 +289,25 @@ impl Emulator {
     /// Runs every controller once to a fixed point (e.g. after seeding).
     pub fn run_controllers(&self) {
         controllers::reconcile(&mut self.world());
+    }
+
+    // ---- watches -------------------------------------------------------------------------
+
+    /// Ends every open watch stream now, as an apiserver restart or a load balancer does;
+    /// clients re-watch from their last resourceVersion.
+    pub fn break_watches(&self) {
+        self.shared.watch_breaker.send_modify(|n| *n += 1);
+    }
+
+    /// Forgets the watch history: the next watch from any earlier resourceVersion gets an
+    /// `ERROR` event with a 410 `Expired` Status (so the client re-lists). Open watches go on.
+    pub fn expire_watch_history(&self) {
+        self.world().store.expire_changes();
+    }
+
+    /// The store's current resourceVersion (what a LIST would report).
+    pub fn resource_version(&self) -> String {
+        self.world().store.resource_version()
     }
 
     // ---- identities and RBAC -------------------------------------------------------------

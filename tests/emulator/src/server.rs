@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::errors::{json_response, ApiError};
 use super::faults::Fault;
 use super::rbac::UserInfo;
-use super::routes::{dispatch, Req};
+use super::routes::{dispatch, is_watch, watch, Req};
 use super::{lock, Shared};
 
 /// Per-connection switch: once set, every read/write fails, so hyper drops the connection
@@ -241,6 +241,20 @@ async fn handle(
                     content_type,
                     user,
                 };
+                if is_watch(&req) {
+                    let started = watch(&lock(&shared.world), &req);
+                    match started {
+                        Ok(ws) => {
+                            // The stream outlives the request: it is not counted as in flight.
+                            shared.acct.finish(admission.seq, &username, Some(200));
+                            return crate::watch::response(ws, shared.watch_breaker.subscribe());
+                        }
+                        Err(e) => {
+                            shared.acct.finish(admission.seq, &username, Some(e.code));
+                            return e.into_response();
+                        }
+                    }
+                }
                 let result = dispatch(&mut lock(&shared.world), &req);
                 match result {
                     Ok((code, v)) => (

@@ -8,6 +8,7 @@ mod client;
 mod images;
 mod rbac_faults;
 mod seeds;
+mod watch;
 
 use std::time::{Duration, Instant};
 
