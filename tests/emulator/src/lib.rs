@@ -21,6 +21,8 @@ mod rollouts;
 mod routes;
 mod routes_apps;
 mod routes_image;
+mod routes_imageops;
+mod routes_imagetag;
 mod routes_rbac;
 mod seed;
 mod server;
@@ -61,6 +63,8 @@ pub(crate) struct World {
     /// When false (default) every authenticated-or-not request is allowed.
     pub enforce_rbac: bool,
     pub rollouts: rollouts::Rollouts,
+    /// The "external registry" imports see: pull spec by tag → digest (`registry_set`).
+    pub registry: BTreeMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -107,6 +111,7 @@ impl Builder {
             identities,
             enforce_rbac: false,
             rollouts: Default::default(),
+            registry: BTreeMap::new(),
         };
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
@@ -226,6 +231,15 @@ impl Emulator {
         let mut w = self.world();
         seed::push_image(&mut w.store, ns, stream, tag, image);
         controllers::reconcile(&mut w);
+    }
+
+    /// Makes an import of `pull_spec` (a pull spec by tag, e.g. `quay.io/acme/app:1.2`) resolve
+    /// to `digest`, as the external registry would. A pull spec by digest needs no entry: it
+    /// resolves when an Image of that digest is stored.
+    pub fn registry_set(&self, pull_spec: &str, digest: &str) {
+        self.world()
+            .registry
+            .insert(pull_spec.to_string(), digest.to_string());
     }
 
     /// The stored object (`resource` is a `res::*` key such as `res::IMAGESTREAMS`).

@@ -198,9 +198,15 @@ pub fn dispatch(w: &mut World, req: &Req) -> ApiResult<Reply> {
         ("authorization.k8s.io" | "authentication.k8s.io" | "authorization.openshift.io", _) => {
             routes_rbac::review(w, req, &t)
         }
-        ("image.openshift.io", "imagestreams" | "imagestreamtags" | "imagestreamimages") => {
-            routes_image::serve(w, req, &t)
-        }
+        (
+            "image.openshift.io",
+            "imagestreams"
+            | "imagestreamtags"
+            | "imagestreamimages"
+            | "imagetags"
+            | "imagestreammappings"
+            | "imagestreamimports",
+        ) => routes_image::serve(w, req, &t),
         ("apps.openshift.io", "deploymentconfigs") | ("apps", "deployments") => {
             routes_apps::serve(w, req, &t)
         }

@@ -5,6 +5,7 @@
 mod api;
 mod apps;
 mod client;
+mod image_writes;
 mod images;
 mod rbac_faults;
 mod seeds;
