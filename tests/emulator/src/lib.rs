@@ -29,6 +29,7 @@ mod server;
 mod store;
 mod types;
 mod watch;
+mod webhook;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -43,6 +44,7 @@ pub use rbac::UserInfo;
 pub use rollouts::RolloutOutcome;
 pub use seed::SeedReport;
 pub use types::res;
+pub use webhook::Webhook;
 
 /// The bearer token of the default identity; tests grep output to prove it is never printed.
 pub const DEFAULT_TOKEN: &str = "sha256~SECRET-TOKEN-do-not-print";
@@ -65,6 +67,8 @@ pub(crate) struct World {
     pub rollouts: rollouts::Rollouts,
     /// The "external registry" imports see: pull spec by tag → digest (`registry_set`).
     pub registry: BTreeMap<String, String>,
+    /// The validating admission webhook writes to image resources go through (`set_webhook`).
+    pub webhook: Option<Webhook>,
 }
 
 #[derive(Debug)]
@@ -73,6 +77,8 @@ pub(crate) struct Shared {
     pub acct: Arc<faults::Accounting>,
     /// Bumped to end every open watch stream (`break_watches`, and when the emulator stops).
     pub watch_breaker: tokio::sync::watch::Sender<u64>,
+    /// Every AdmissionReview sent to the webhook, in order.
+    pub webhook_calls: Mutex<Vec<Value>>,
 }
 
 /// Start-up options; `Emulator::start()` uses the defaults.
@@ -112,11 +118,13 @@ impl Builder {
             enforce_rbac: false,
             rollouts: Default::default(),
             registry: BTreeMap::new(),
+            webhook: None,
         };
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             acct: Arc::default(),
             watch_breaker: tokio::sync::watch::Sender::new(0),
+            webhook_calls: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -322,6 +330,24 @@ impl Emulator {
     /// The store's current resourceVersion (what a LIST would report).
     pub fn resource_version(&self) -> String {
         self.world().store.resource_version()
+    }
+
+    // ---- admission webhook ---------------------------------------------------------------
+
+    /// From now on every CREATE/UPDATE/DELETE request on imagestreamtags, imagetags,
+    /// imagestreams, imagestreammappings and imagestreamimports is sent to `hook` before it is
+    /// stored (`failurePolicy: Fail`). Writes the server makes itself are not.
+    pub fn set_webhook(&self, hook: Webhook) {
+        self.world().webhook = Some(hook);
+    }
+
+    pub fn clear_webhook(&self) {
+        self.world().webhook = None;
+    }
+
+    /// The AdmissionReviews sent so far (`admission.k8s.io/v1`, `request` filled), in order.
+    pub fn webhook_calls(&self) -> Vec<Value> {
+        lock(&self.shared.webhook_calls).clone()
     }
 
     // ---- identities and RBAC -------------------------------------------------------------

@@ -50,7 +50,7 @@ fn not_served() -> ApiError {
     )
 }
 
-fn parse_target(segs: &[&str]) -> Option<Target> {
+pub fn parse_target(segs: &[&str]) -> Option<Target> {
     let (group, version, rest) = match segs {
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
@@ -108,7 +108,7 @@ pub fn attributes(req: &Req, t: &Target) -> Attributes {
     }
 }
 
-fn path_segments(req: &Req) -> Vec<&str> {
+pub fn path_segments(req: &Req) -> Vec<&str> {
     req.path
         .trim_matches('/')
         .split('/')

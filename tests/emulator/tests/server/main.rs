@@ -10,6 +10,7 @@ mod images;
 mod rbac_faults;
 mod seeds;
 mod watch;
+mod webhook;
 
 use std::time::{Duration, Instant};
 
