@@ -79,6 +79,8 @@ pub(crate) struct Shared {
     pub watch_breaker: tokio::sync::watch::Sender<u64>,
     /// Every AdmissionReview sent to the webhook, in order.
     pub webhook_calls: Mutex<Vec<Value>>,
+    /// Added to every request before it is served (`set_latency`), in microseconds.
+    pub latency_us: std::sync::atomic::AtomicU64,
 }
 
 /// Start-up options; `Emulator::start()` uses the defaults.
@@ -125,6 +127,7 @@ impl Builder {
             acct: Arc::default(),
             watch_breaker: tokio::sync::watch::Sender::new(0),
             webhook_calls: Mutex::new(Vec::new()),
+            latency_us: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -373,6 +376,15 @@ impl Emulator {
     }
 
     // ---- faults and accounting -----------------------------------------------------------
+
+    /// Every request (watches included) waits `latency` before it is served, as over a WAN
+    /// link to a busy API server; concurrent requests wait side by side. Zero turns it off.
+    pub fn set_latency(&self, latency: Duration) {
+        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.shared
+            .latency_us
+            .store(us, std::sync::atomic::Ordering::SeqCst);
+    }
 
     pub fn inject(&self, rule: FaultRule) {
         self.shared.acct.add_rule(rule);

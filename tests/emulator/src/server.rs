@@ -187,6 +187,10 @@ async fn handle(
     if !admission.delay.is_zero() {
         tokio::time::sleep(admission.delay).await;
     }
+    let latency = shared.latency_us.load(Ordering::SeqCst);
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_micros(latency)).await;
+    }
     let user = {
         let w = lock(&shared.world);
         match token.as_deref().and_then(|t| w.identities.get(t)) {
