@@ -7,11 +7,15 @@
 //! Design: one `World` (store + settings) behind a mutex; every request is served under it and
 //! controllers run synchronously after each write, so tests see the server-side effects of a
 //! call as soon as it returns. Only rollouts move on a ticker (Running → Complete/Failed).
+//! Two things wait without the lock: watch streams (fed by the store's change log through a
+//! broadcast channel) and admission webhook calls (the review is built under the lock, the
+//! write re-checked and applied under it after the answer).
 // Test support: a failed set-up (bind, kubeconfig, client) is a failed test, with its message.
 #![allow(clippy::expect_used)]
 
 mod controllers;
 mod discovery;
+mod emulator_hooks;
 mod errors;
 mod faults;
 pub mod imageutil;
@@ -244,15 +248,6 @@ impl Emulator {
         controllers::reconcile(&mut w);
     }
 
-    /// Makes an import of `pull_spec` (a pull spec by tag, e.g. `quay.io/acme/app:1.2`) resolve
-    /// to `digest`, as the external registry would. A pull spec by digest needs no entry: it
-    /// resolves when an Image of that digest is stored.
-    pub fn registry_set(&self, pull_spec: &str, digest: &str) {
-        self.world()
-            .registry
-            .insert(pull_spec.to_string(), digest.to_string());
-    }
-
     /// The stored object (`resource` is a `res::*` key such as `res::IMAGESTREAMS`).
     pub fn object(&self, resource: &str, ns: &str, name: &str) -> Option<Value> {
         self.world().store.get(resource, ns, name).cloned()
@@ -316,43 +311,6 @@ impl Emulator {
         controllers::reconcile(&mut self.world());
     }
 
-    // ---- watches -------------------------------------------------------------------------
-
-    /// Ends every open watch stream now, as an apiserver restart or a load balancer does;
-    /// clients re-watch from their last resourceVersion.
-    pub fn break_watches(&self) {
-        self.shared.watch_breaker.send_modify(|n| *n += 1);
-    }
-
-    /// Forgets the watch history: the next watch from any earlier resourceVersion gets an
-    /// `ERROR` event with a 410 `Expired` Status (so the client re-lists). Open watches go on.
-    pub fn expire_watch_history(&self) {
-        self.world().store.expire_changes();
-    }
-
-    /// The store's current resourceVersion (what a LIST would report).
-    pub fn resource_version(&self) -> String {
-        self.world().store.resource_version()
-    }
-
-    // ---- admission webhook ---------------------------------------------------------------
-
-    /// From now on every CREATE/UPDATE/DELETE request on imagestreamtags, imagetags,
-    /// imagestreams, imagestreammappings and imagestreamimports is sent to `hook` before it is
-    /// stored (`failurePolicy: Fail`). Writes the server makes itself are not.
-    pub fn set_webhook(&self, hook: Webhook) {
-        self.world().webhook = Some(hook);
-    }
-
-    pub fn clear_webhook(&self) {
-        self.world().webhook = None;
-    }
-
-    /// The AdmissionReviews sent so far (`admission.k8s.io/v1`, `request` filled), in order.
-    pub fn webhook_calls(&self) -> Vec<Value> {
-        lock(&self.shared.webhook_calls).clone()
-    }
-
     // ---- identities and RBAC -------------------------------------------------------------
 
     /// Enforce RBAC on every request for the token's identity (403 Forbidden when denied).
@@ -376,15 +334,6 @@ impl Emulator {
     }
 
     // ---- faults and accounting -----------------------------------------------------------
-
-    /// Every request (watches included) waits `latency` before it is served, as over a WAN
-    /// link to a busy API server; concurrent requests wait side by side. Zero turns it off.
-    pub fn set_latency(&self, latency: Duration) {
-        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        self.shared
-            .latency_us
-            .store(us, std::sync::atomic::Ordering::SeqCst);
-    }
 
     pub fn inject(&self, rule: FaultRule) {
         self.shared.acct.add_rule(rule);

@@ -303,9 +303,16 @@ async fn admit_and_dispatch(
         }
     }
     let mut w = lock(&shared.world);
+    // `?dryRun=All`: served (admission included) and answered as usual, then undone.
+    let dry_run = req.method != "GET" && req.query.get("dryRun").is_some_and(|d| !d.is_empty());
+    let undo = dry_run.then(|| (w.store.begin_dry_run(), w.rollouts.clone()));
     let result = match &planned {
         Some(plan) => crate::webhook::still_current(&w, plan).and_then(|()| dispatch(&mut w, req)),
         None => dispatch(&mut w, req),
     };
+    if let Some((snapshot, rollouts)) = undo {
+        w.store.restore(snapshot);
+        w.rollouts = rollouts;
+    }
     (result, warnings)
 }

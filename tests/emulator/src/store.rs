@@ -19,6 +19,16 @@ pub struct Store {
     rv: u64,
     uids: u64,
     pub changes: ChangeLog,
+    /// During a dry run writes are not recorded (no watcher sees them), then undone.
+    muted: bool,
+}
+
+/// What a dry run restores afterwards.
+#[derive(Debug)]
+pub struct Snapshot {
+    objects: BTreeMap<ObjKey, Value>,
+    rv: u64,
+    uids: u64,
 }
 
 fn key(resource: &str, ns: &str, name: &str) -> ObjKey {
@@ -33,7 +43,26 @@ impl Store {
             rv: 1000,
             uids: 0,
             changes: ChangeLog::new(1000),
+            muted: false,
         }
+    }
+
+    /// Starts a dry run (`?dryRun=All`): the request is served as usual, then [`Store::restore`]
+    /// undoes every write it made, and none is seen by watchers.
+    pub fn begin_dry_run(&mut self) -> Snapshot {
+        self.muted = true;
+        Snapshot {
+            objects: self.objects.clone(),
+            rv: self.rv,
+            uids: self.uids,
+        }
+    }
+
+    pub fn restore(&mut self, snapshot: Snapshot) {
+        self.objects = snapshot.objects;
+        self.rv = snapshot.rv;
+        self.uids = snapshot.uids;
+        self.muted = false;
     }
 
     /// The current global resourceVersion as a number (watch bookkeeping).
@@ -56,7 +85,9 @@ impl Store {
         } else {
             "ADDED"
         };
-        self.changes.record(self.rv, &k.0, &k.1, kind, obj.clone());
+        if !self.muted {
+            self.changes.record(self.rv, &k.0, &k.1, kind, obj.clone());
+        }
         self.objects.insert(k, obj);
     }
 
@@ -194,7 +225,9 @@ impl Store {
             let rv = self.next_rv();
             let mut last = obj.clone();
             last["metadata"]["resourceVersion"] = json!(rv);
-            self.changes.record(self.rv, resource, ns, "DELETED", last);
+            if !self.muted {
+                self.changes.record(self.rv, resource, ns, "DELETED", last);
+            }
         }
         gone
     }

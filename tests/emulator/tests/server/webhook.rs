@@ -371,3 +371,21 @@ async fn mappings_imports_and_image_tags_are_reviewed_too() {
     let stream = emu.image_stream("dev", "simple-app").unwrap();
     assert_eq!(stream["spec"]["tags"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_dry_run_is_reviewed_as_such_and_stores_nothing() {
+    let (emu, _) = with_webhook(Mode::Allow(vec![])).await;
+    let before = emu.image_stream("dev", "simple-app").unwrap();
+    let image_before = prod_image(&emu);
+    let body: Value = serde_json::from_str(OC_TAG_PUT).unwrap();
+    let path = format!("{ISTAG}/simple-app:promote?dryRun=All");
+    let (code, answer) = send(&emu.client(), "PUT", &path, Some(&body)).await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(
+        answer["image"]["metadata"]["name"], NEW_DIGEST,
+        "answered as if stored"
+    );
+    assert_eq!(emu.webhook_calls()[0]["request"]["dryRun"], true);
+    assert_eq!(emu.image_stream("dev", "simple-app").unwrap(), before);
+    assert_eq!(prod_image(&emu), image_before);
+}
