@@ -250,3 +250,76 @@ subjects:
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn watches_follow_one_namespace_or_cluster_scoped_kinds() {
+    let emu = seeded().await;
+    let client = emu.client();
+    let rv = emu.resource_version();
+    emu.push_image(
+        "dev",
+        "simple-app",
+        "latest",
+        "sha256:4444444444444444444444444444444444444444444444444444444444444444",
+        json!({}),
+    );
+    emu.modify(res::DEPLOYMENTCONFIGS, "prod", "manual-app", |dc| {
+        label(dc, "prod-only")
+    });
+    let watch = |path: &str| {
+        let req = http::Request::get(format!(
+            "{path}?watch=true&resourceVersion={rv}&timeoutSeconds=1"
+        ))
+        .body(kube::client::Body::empty())
+        .unwrap();
+        let client = client.clone();
+        async move {
+            let res = client.send(req).await.unwrap();
+            let bytes = res.into_body().collect_bytes().await.unwrap();
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap())
+                .map(|e| {
+                    format!(
+                        "{} {}",
+                        e["type"].as_str().unwrap(),
+                        e["object"]["metadata"]["name"].as_str().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let images = watch("/apis/image.openshift.io/v1/images").await;
+    assert_eq!(
+        images,
+        ["ADDED sha256:4444444444444444444444444444444444444444444444444444444444444444"]
+    );
+    let dev_streams = watch(IS).await;
+    assert_eq!(dev_streams, ["MODIFIED simple-app"]);
+    let dev_dcs = watch("/apis/apps.openshift.io/v1/namespaces/dev/deploymentconfigs").await;
+    assert!(dev_dcs.is_empty(), "{dev_dcs:?}");
+    let prod_dcs = watch(DC).await;
+    assert!(
+        prod_dcs.contains(&"MODIFIED manual-app".to_string()),
+        "{prod_dcs:?}"
+    );
+
+    // Virtual resources are not watchable; a bad resourceVersion is a clear 400.
+    let (code, _) = send(&client, "GET", &format!("{ISTAG}?watch=true"), None).await;
+    assert_eq!(code, 405);
+    let (code, body) = send(
+        &client,
+        "GET",
+        &format!("{DC}?watch=true&resourceVersion=abc"),
+        None,
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("resourceVersion"),
+        "{body}"
+    );
+}
