@@ -216,21 +216,42 @@ pub async fn call(hook: &Webhook, plan: &Plan) -> ApiResult<Vec<String>> {
         .collect();
     match response["allowed"].as_bool() {
         Some(true) => Ok(warnings),
-        Some(false) => {
-            let message = match response["status"]["message"].as_str() {
-                Some(m) if !m.is_empty() => format!("denied the request: {m}"),
-                _ => "denied the request without explanation".to_string(),
-            };
-            Err(ApiError::new(
-                403,
-                "Forbidden",
-                format!("admission webhook \"{}\" {message}", hook.name),
-            ))
-        }
+        Some(false) => Err(denied(&hook.name, &response["status"])),
         None => Err(failed(
             "received invalid webhook response: response.allowed is required".into(),
         )),
     }
+}
+
+/// ToStatusErr (apiserver `admission/plugin/webhook/errors`): the webhook's own Status with its
+/// code (at least 400) and reason, the message prefixed with who denied it.
+fn denied(name: &str, status: &Value) -> ApiError {
+    let denied_by = format!("admission webhook \"{name}\" denied the request");
+    let reason = status["reason"].as_str().unwrap_or("");
+    let message = match status["message"].as_str().unwrap_or("") {
+        "" if reason.is_empty() => format!("{denied_by} without explanation"),
+        "" => format!("{denied_by}: {reason}"),
+        m => format!("{denied_by}: {m}"),
+    };
+    let code = status["code"]
+        .as_u64()
+        .and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (400..600).contains(c))
+        .unwrap_or(400);
+    let known = [
+        "Forbidden",
+        "BadRequest",
+        "Unauthorized",
+        "NotFound",
+        "Conflict",
+        "Invalid",
+        "TooManyRequests",
+        "InternalError",
+        "ServiceUnavailable",
+        "MethodNotAllowed",
+    ];
+    let reason = known.into_iter().find(|k| *k == reason).unwrap_or("");
+    ApiError::new(code, reason, message)
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -9,6 +9,7 @@ mod image_writes;
 mod images;
 mod rbac_faults;
 mod seeds;
+mod tls_hook;
 mod watch;
 mod webhook;
 

@@ -2,99 +2,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
-use axum::serve::Listener;
-use tokio_rustls::rustls;
 use tollgate_emulator::Webhook;
 
+use super::tls_hook::{fake_webhook, read, Mode};
 use super::*;
-
-const TLS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/tls");
 const HOOK: &str = "images.tollgate.io";
-
-#[derive(Clone, Debug)]
-enum Mode {
-    Allow(Vec<&'static str>),
-    Deny(&'static str),
-    WrongUid,
-    /// Waits for the signal, then allows (the test writes meanwhile).
-    Hold(Arc<tokio::sync::Notify>),
-}
-
-struct TlsListener {
-    tcp: tokio::net::TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-}
-
-impl Listener for TlsListener {
-    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok((tcp, addr)) = self.tcp.accept().await else {
-                continue;
-            };
-            if let Ok(tls) = self.acceptor.accept(tcp).await {
-                return (tls, addr);
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
-    }
-}
-
-fn read(name: &str) -> String {
-    std::fs::read_to_string(format!("{TLS}/{name}")).unwrap()
-}
-
-/// A webhook server answering per `mode`; returns its URL.
-async fn fake_webhook(mode: Arc<Mutex<Mode>>) -> String {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(read("server.pem").as_bytes())
-        .map(Result::unwrap)
-        .collect();
-    let key = PrivateKeyDer::from_pem_slice(read("server-key.pem").as_bytes()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = tcp.local_addr().unwrap().port();
-    let listener = TlsListener {
-        tcp,
-        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
-    };
-    let app = axum::Router::new()
-        .route("/validate", axum::routing::post(validate))
-        .with_state(mode);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("https://127.0.0.1:{port}/validate")
-}
-
-async fn validate(State(mode): State<Arc<Mutex<Mode>>>, body: axum::body::Bytes) -> String {
-    let review: Value = serde_json::from_slice(&body).unwrap();
-    let uid = review["request"]["uid"].clone();
-    let mode = mode.lock().unwrap().clone();
-    let response = match mode {
-        Mode::Hold(go) => {
-            go.notified().await;
-            json!({ "uid": uid, "allowed": true })
-        }
-        Mode::Allow(warnings) => json!({ "uid": uid, "allowed": true, "warnings": warnings }),
-        Mode::Deny(message) => json!({ "uid": uid, "allowed": false,
-            "status": { "code": 403, "reason": "Forbidden", "message": message } }),
-        Mode::WrongUid => json!({ "uid": "not-the-request", "allowed": true }),
-    };
-    json!({ "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response })
-        .to_string()
-}
 
 async fn with_webhook(mode: Mode) -> (Emulator, Arc<Mutex<Mode>>) {
     let emu = seeded().await;
@@ -388,4 +300,23 @@ async fn a_dry_run_is_reviewed_as_such_and_stores_nothing() {
     assert_eq!(emu.webhook_calls()[0]["request"]["dryRun"], true);
     assert_eq!(emu.image_stream("dev", "simple-app").unwrap(), before);
     assert_eq!(prod_image(&emu), image_before);
+}
+
+#[tokio::test]
+async fn a_denial_without_a_status_is_a_400_without_explanation_as_the_server_says() {
+    let (emu, _) = with_webhook(Mode::DenyBare).await;
+    let patch = json!({ "metadata": { "labels": { "team": "a" } } });
+    let (code, status) = send(
+        &emu.client(),
+        "PATCH",
+        &format!("{IS}/simple-app"),
+        Some(&patch),
+    )
+    .await;
+    assert_eq!(code, 400, "{status}");
+    assert_eq!(
+        status["message"],
+        format!("admission webhook \"{HOOK}\" denied the request without explanation")
+    );
+    assert!(emu.image_stream("dev", "simple-app").unwrap()["metadata"]["labels"]["team"].is_null());
 }
