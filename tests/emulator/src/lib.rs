@@ -20,6 +20,7 @@ mod errors;
 mod faults;
 pub mod imageutil;
 pub mod kubeconfig;
+mod paging;
 mod rbac;
 mod rollouts;
 mod routes;

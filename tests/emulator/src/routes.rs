@@ -294,8 +294,6 @@ pub fn get(store: &Store, t: &ResourceType, ns: &str, name: &str) -> ApiResult<V
 }
 
 fn list(store: &Store, req: &Req, t: &ResourceType, tg: &Target) -> ApiResult<Reply> {
-    // `limit` is ignored: the whole list comes in one page, without a `continue` token (which
-    // clients must accept: the server may always return fewer pages than asked).
     let ns = (t.namespaced && !tg.ns.is_empty()).then_some(tg.ns.as_str());
     let labels = req
         .query
@@ -321,12 +319,13 @@ fn list(store: &Store, req: &Req, t: &ResourceType, tg: &Target) -> ApiResult<Re
             items.push(item);
         }
     }
-    let list = json!({
-        "kind": format!("{}List", t.kind),
-        "apiVersion": t.api_version(),
-        "metadata": { "resourceVersion": store.resource_version() },
-        "items": items,
-    });
+    let list = super::paging::page_list(
+        items,
+        &req.query,
+        store.resource_version(),
+        format!("{}List", t.kind),
+        t.api_version(),
+    )?;
     Ok((200, list))
 }
 

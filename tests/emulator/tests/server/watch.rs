@@ -29,9 +29,9 @@ fn describe(e: &Result<Event<DynamicObject>, kube::runtime::watcher::Error>) -> 
 
 /// Runs kube's watcher on DeploymentConfigs in the background (so it re-watches on its own, as
 /// a cache does); its events arrive described, in order.
-fn spawn_watcher(emu: &Emulator) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+fn spawn_watcher(emu: &Emulator, config: Config) -> tokio::sync::mpsc::UnboundedReceiver<String> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut events = watcher(dc_api(emu.client()), Config::default()).boxed();
+    let mut events = watcher(dc_api(emu.client()), config).boxed();
     tokio::spawn(async move {
         while let Some(e) = events.next().await {
             if tx.send(describe(&e)).is_err() {
@@ -64,7 +64,7 @@ fn label(dc: &mut Value, value: &str) {
 #[tokio::test]
 async fn the_watcher_lists_then_follows_changes_and_deletes() {
     let emu = seeded().await;
-    let mut events = spawn_watcher(&emu);
+    let mut events = spawn_watcher(&emu, Config::default());
     let init = until(&mut events, "InitDone").await;
     assert_eq!(
         init,
@@ -105,7 +105,7 @@ async fn the_watcher_lists_then_follows_changes_and_deletes() {
 #[tokio::test]
 async fn after_a_broken_watch_the_watcher_resumes_without_relisting() {
     let emu = seeded().await;
-    let mut events = spawn_watcher(&emu);
+    let mut events = spawn_watcher(&emu, Config::default());
     until(&mut events, "InitDone").await;
     let watches = || {
         emu.requests()
@@ -132,7 +132,7 @@ async fn after_a_broken_watch_the_watcher_resumes_without_relisting() {
 #[tokio::test]
 async fn an_expired_history_makes_the_watcher_relist() {
     let emu = seeded().await;
-    let mut events = spawn_watcher(&emu);
+    let mut events = spawn_watcher(&emu, Config::default());
     until(&mut events, "InitDone").await;
     emu.expire_watch_history();
     emu.break_watches();
@@ -321,5 +321,49 @@ async fn watches_follow_one_namespace_or_cluster_scoped_kinds() {
             .unwrap()
             .contains("resourceVersion"),
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn lists_page_with_limit_and_continue_at_the_first_pages_resource_version() {
+    let emu = seeded().await;
+    let client = emu.client();
+    let first = call(&client, "GET", &format!("{DCS}?limit=1"), None)
+        .await
+        .unwrap();
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    assert_eq!(first["items"][0]["metadata"]["name"], "manual-app");
+    assert_eq!(first["metadata"]["remainingItemCount"], 1);
+    let token = first["metadata"]["continue"].as_str().unwrap().to_string();
+    emu.modify(res::DEPLOYMENTCONFIGS, "prod", "manual-app", |dc| {
+        label(dc, "between")
+    });
+    let second = call(
+        &client,
+        "GET",
+        &format!("{DCS}?limit=1&continue={token}"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(second["items"][0]["metadata"]["name"], "simple-app");
+    assert!(second["metadata"]["continue"].is_null(), "{second}");
+    assert_eq!(
+        second["metadata"]["resourceVersion"],
+        first["metadata"]["resourceVersion"]
+    );
+    let (code, _) = send(&client, "GET", &format!("{DCS}?continue=zz"), None).await;
+    assert_eq!(code, 400);
+    // The watcher pages too, and still sees everything.
+    let mut events = spawn_watcher(&emu, Config::default().page_size(1));
+    let init = until(&mut events, "InitDone").await;
+    assert_eq!(
+        init,
+        [
+            "Init",
+            "InitApply(manual-app)",
+            "InitApply(simple-app)",
+            "InitDone"
+        ]
     );
 }
