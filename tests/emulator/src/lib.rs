@@ -7,25 +7,34 @@
 //! Design: one `World` (store + settings) behind a mutex; every request is served under it and
 //! controllers run synchronously after each write, so tests see the server-side effects of a
 //! call as soon as it returns. Only rollouts move on a ticker (Running → Complete/Failed).
+//! Two things wait without the lock: watch streams (fed by the store's change log through a
+//! broadcast channel) and admission webhook calls (the review is built under the lock, the
+//! write re-checked and applied under it after the answer).
 // Test support: a failed set-up (bind, kubeconfig, client) is a failed test, with its message.
 #![allow(clippy::expect_used)]
 
 mod controllers;
 mod discovery;
+mod emulator_hooks;
 mod errors;
 mod faults;
 pub mod imageutil;
 pub mod kubeconfig;
+mod paging;
 mod rbac;
 mod rollouts;
 mod routes;
 mod routes_apps;
 mod routes_image;
+mod routes_imageops;
+mod routes_imagetag;
 mod routes_rbac;
 mod seed;
 mod server;
 mod store;
 mod types;
+mod watch;
+mod webhook;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,6 +49,7 @@ pub use rbac::UserInfo;
 pub use rollouts::RolloutOutcome;
 pub use seed::SeedReport;
 pub use types::res;
+pub use webhook::Webhook;
 
 /// The bearer token of the default identity; tests grep output to prove it is never printed.
 pub const DEFAULT_TOKEN: &str = "sha256~SECRET-TOKEN-do-not-print";
@@ -60,12 +70,22 @@ pub(crate) struct World {
     /// When false (default) every authenticated-or-not request is allowed.
     pub enforce_rbac: bool,
     pub rollouts: rollouts::Rollouts,
+    /// The "external registry" imports see: pull spec by tag → digest (`registry_set`).
+    pub registry: BTreeMap<String, String>,
+    /// The validating admission webhook writes to image resources go through (`set_webhook`).
+    pub webhook: Option<Webhook>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub world: Mutex<World>,
     pub acct: Arc<faults::Accounting>,
+    /// Bumped to end every open watch stream (`break_watches`, and when the emulator stops).
+    pub watch_breaker: tokio::sync::watch::Sender<u64>,
+    /// Every AdmissionReview sent to the webhook, in order.
+    pub webhook_calls: Mutex<Vec<Value>>,
+    /// Added to every request before it is served (`set_latency`), in microseconds.
+    pub latency_us: std::sync::atomic::AtomicU64,
 }
 
 /// Start-up options; `Emulator::start()` uses the defaults.
@@ -104,10 +124,15 @@ impl Builder {
             identities,
             enforce_rbac: false,
             rollouts: Default::default(),
+            registry: BTreeMap::new(),
+            webhook: None,
         };
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             acct: Arc::default(),
+            watch_breaker: tokio::sync::watch::Sender::new(0),
+            webhook_calls: Mutex::new(Vec::new()),
+            latency_us: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -144,6 +169,8 @@ impl Drop for Emulator {
         for t in &self.tasks {
             t.abort();
         }
+        // Open watch streams run in their own tasks: end them too.
+        self.break_watches();
     }
 }
 

@@ -31,7 +31,7 @@ struct Active {
 }
 
 /// Rollout state: planned outcomes per (ns, dc) and RCs still Running.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Rollouts {
     pub next: BTreeMap<(String, String), RolloutOutcome>,
     active: Vec<Active>,

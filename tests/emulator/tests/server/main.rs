@@ -5,9 +5,13 @@
 mod api;
 mod apps;
 mod client;
+mod image_writes;
 mod images;
 mod rbac_faults;
 mod seeds;
+mod tls_hook;
+mod watch;
+mod webhook;
 
 use std::time::{Duration, Instant};
 
