@@ -17,13 +17,33 @@ pub struct Watched {
 pub const WATCHED: &[Watched] = &[
     w("image.openshift.io", "v1", "imagestreams", "ImageStream"),
     w("image.openshift.io", "v1", "images", "Image"),
-    w("apps.openshift.io", "v1", "deploymentconfigs", "DeploymentConfig"),
+    w(
+        "apps.openshift.io",
+        "v1",
+        "deploymentconfigs",
+        "DeploymentConfig",
+    ),
     w("apps", "v1", "deployments", "Deployment"),
     w("", "v1", "replicationcontrollers", "ReplicationController"),
-    w("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
-    w("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding"),
+    w(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "RoleBinding",
+    ),
+    w(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+    ),
     w("rbac.authorization.k8s.io", "v1", "roles", "Role"),
-    w("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole"),
+    w(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "ClusterRole",
+    ),
 ];
 
 const fn w(

@@ -11,5 +11,5 @@ pub mod strict_json;
 
 pub use build::{build_facts, is_well_known_cluster_role, select_targets, PromotionRequest};
 pub use error::GatherError;
-pub use objects::{AccessReviews, ClusterObjects, Provenance};
+pub use objects::{AccessReviews, ClusterObjects, HistoryUnread, Provenance};
 pub use snapshot::{load, SnapshotError};

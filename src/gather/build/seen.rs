@@ -1,0 +1,283 @@
+//! `image.seen`: where the candidate digest has been, per environment — the tags whose history
+//! holds it (image streams) and the rollouts that ran it (ReplicationControllers of
+//! DeploymentConfigs, ReplicaSets of Deployments).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::time::normalize;
+use crate::config::Settings;
+use crate::facts::{Seen, SeenRun, SeenTag};
+use crate::gather::ClusterObjects;
+
+/// One rollout of a workload, before it is known whether it ran the digest.
+struct Rollout<'a> {
+    kind: &'static str,
+    namespace: &'a str,
+    workload: &'a str,
+    version: Option<i64>,
+    created: Option<&'a str>,
+    failed: bool,
+    ran: bool,
+}
+
+/// Whether a pull spec names this digest (`…@sha256:…`, or the bare digest).
+fn names_digest(image: &str, digest: &str) -> bool {
+    image.rsplit_once('@').map_or(image, |(_, d)| d) == digest
+}
+
+/// `image.seen`: an entry for every environment in `environments` (seen nowhere: empty lists)
+/// and for every other environment where the digest was found. A list is `None` for an
+/// environment with a namespace whose streams or rollouts could not be listed.
+pub fn seen_facts(
+    objects: &ClusterObjects,
+    digest: &str,
+    settings: &Settings,
+    environments: &BTreeSet<String>,
+) -> BTreeMap<String, Seen> {
+    // Seen nowhere (known): the start of every environment's entry.
+    let empty = || Seen {
+        tags: Some(vec![]),
+        runs: Some(vec![]),
+    };
+    let mut out: BTreeMap<String, Seen> =
+        environments.iter().map(|e| (e.clone(), empty())).collect();
+    for (env, tag) in tags(objects, digest, settings) {
+        let seen = out.entry(env).or_insert_with(empty);
+        seen.tags.get_or_insert_with(Vec::new).push(tag);
+    }
+    for (env, run) in runs(objects, digest, settings) {
+        let seen = out.entry(env).or_insert_with(empty);
+        seen.runs.get_or_insert_with(Vec::new).push(run);
+    }
+    for seen in out.values_mut() {
+        // Newest first; RFC 3339 UTC times sort as text, unknown times last.
+        if let Some(t) = seen.tags.as_mut() {
+            t.sort_by(|a, b| b.since.cmp(&a.since));
+        }
+        if let Some(r) = seen.runs.as_mut() {
+            r.sort_by(|a, b| b.since.cmp(&a.since));
+        }
+    }
+    let unread = &objects.history_unread;
+    for ns in &unread.streams {
+        out.entry(settings.environment_of(ns))
+            .or_insert_with(empty)
+            .tags = None;
+    }
+    for ns in &unread.rollouts {
+        out.entry(settings.environment_of(ns))
+            .or_insert_with(empty)
+            .runs = None;
+    }
+    out
+}
+
+/// Every stretch of a tag's history that pointed at the digest, with its environment.
+fn tags(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(String, SeenTag)> {
+    let mut out = Vec::new();
+    for stream in &objects.streams {
+        let ns = stream.metadata.ns();
+        for list in &stream.status.tags {
+            for (j, item) in list.items.iter().enumerate() {
+                if item.image != digest {
+                    continue;
+                }
+                // History is newest first: the entry before this one is when the tag moved on
+                // (an end with no time counts as the stretch's own start: zero length).
+                let until = j
+                    .checked_sub(1)
+                    .and_then(|k| list.items.get(k))
+                    .and_then(|next| next.created.as_deref().or(item.created.as_deref()))
+                    .map(normalize);
+                out.push((
+                    settings.environment_of(ns),
+                    SeenTag {
+                        namespace: ns.to_string(),
+                        stream: stream.metadata.name.clone(),
+                        tag: list.tag.clone(),
+                        since: item.created.as_deref().map(normalize),
+                        until,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every rollout that ran the digest, with its environment. A rollout ends when a later one of
+/// the same workload that did not fail starts (a failed rollout leaves the earlier one running).
+fn runs(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(String, SeenRun)> {
+    let rcs = objects.rcs.iter().filter_map(|rc| {
+        Some(Rollout {
+            kind: "DeploymentConfig",
+            namespace: rc.metadata.ns(),
+            workload: rc.deployment_config()?,
+            version: rc.version(),
+            created: rc.metadata.creation_timestamp.as_deref(),
+            failed: rc.phase() == Some("Failed"),
+            ran: rc
+                .container_images()
+                .iter()
+                .any(|i| names_digest(i, digest)),
+        })
+    });
+    let sets = objects.replicasets.iter().filter_map(|rs| {
+        Some(Rollout {
+            kind: "Deployment",
+            namespace: rs.metadata.ns(),
+            workload: rs.deployment()?,
+            version: rs.revision(),
+            created: rs.metadata.creation_timestamp.as_deref(),
+            // A ReplicaSet records no outcome of its own.
+            failed: false,
+            ran: rs
+                .container_images()
+                .iter()
+                .any(|i| names_digest(i, digest)),
+        })
+    });
+    let mut by_workload: BTreeMap<(&str, &str, &str), Vec<Rollout>> = BTreeMap::new();
+    for r in rcs.chain(sets) {
+        by_workload
+            .entry((r.kind, r.namespace, r.workload))
+            .or_default()
+            .push(r);
+    }
+    let mut out = Vec::new();
+    for ((kind, ns, workload), mut rollouts) in by_workload {
+        rollouts.sort_by_key(|r| r.version);
+        for (i, r) in rollouts.iter().enumerate() {
+            if !r.ran {
+                continue;
+            }
+            let until = rollouts
+                .iter()
+                .skip(i + 1)
+                .find(|later| !later.failed && later.version > r.version)
+                .and_then(|later| later.created.or(r.created))
+                .map(normalize);
+            out.push((
+                settings.environment_of(ns),
+                SeenRun {
+                    kind: kind.to_string(),
+                    namespace: ns.to_string(),
+                    name: workload.to_string(),
+                    since: r.created.map(normalize),
+                    until,
+                    failed: r.failed,
+                },
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    fn de<T: serde::de::DeserializeOwned>(v: Value) -> T {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn ev(d: &str, at: &str) -> Value {
+        json!({"created": at, "dockerImageReference": format!("reg/dev/app@{d}"), "image": d})
+    }
+
+    fn rc(ns: &str, version: i64, at: &str, phase: &str, digest: &str) -> Value {
+        json!({"metadata": {"name": format!("app-{version}"), "namespace": ns,
+                            "creationTimestamp": at,
+                            "labels": {"openshift.io/deployment-config.name": "app"},
+                            "annotations": {"openshift.io/deployment.phase": phase}},
+               "spec": {"template": {"spec": {"containers": [
+                   {"name": "app", "image": format!("reg/dev/app@{digest}")}]}}}})
+    }
+
+    fn settings() -> Settings {
+        Settings::parse(
+            "environments:\n  stage: {namespaces: [stage-a, stage-b]}\n  prod: {namespaces: [prod], after: stage}\n",
+            "t.yaml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn tag_stretches_and_rollouts_per_environment_newest_first() {
+        let objects = ClusterObjects {
+            // D1 was tagged, replaced by D2, then tagged again: two stretches.
+            streams: vec![de(
+                json!({"metadata": {"name": "app", "namespace": "stage-a"},
+                "status": {"tags": [{"tag": "live", "items": [
+                    ev(D1, "2024-03-04T00:00:00+01:00"),
+                    ev(D2, "2024-03-02T00:00:00Z"),
+                    ev(D1, "2024-03-01T00:00:00Z")]}]}}),
+            )],
+            rcs: vec![
+                de(rc("stage-b", 1, "2024-03-01T12:00:00Z", "Complete", D1)),
+                // A failed rollout of another image leaves v1 running.
+                de(rc("stage-b", 2, "2024-03-02T12:00:00Z", "Failed", D2)),
+                de(rc("stage-b", 3, "2024-03-03T12:00:00Z", "Complete", D2)),
+                // Not a DeploymentConfig's rollout: ignored.
+                de(json!({"metadata": {"name": "plain", "namespace": "prod"},
+                    "spec": {"template": {"spec": {"containers": [{"image": format!("x@{D1}")}]}}}})),
+            ],
+            ..Default::default()
+        };
+        let envs = BTreeSet::from(["prod".to_string(), "stage".to_string()]);
+        let seen = seen_facts(&objects, D1, &settings(), &envs);
+        let stage = serde_json::to_value(&seen["stage"]).unwrap();
+        assert_eq!(
+            stage["tags"],
+            json!([
+                {"namespace": "stage-a", "stream": "app", "tag": "live",
+                 "since": "2024-03-03T23:00:00Z", "until": null},
+                {"namespace": "stage-a", "stream": "app", "tag": "live",
+                 "since": "2024-03-01T00:00:00Z", "until": "2024-03-02T00:00:00Z"},
+            ])
+        );
+        assert_eq!(
+            stage["runs"],
+            json!([{"kind": "DeploymentConfig", "namespace": "stage-b", "name": "app",
+                    "since": "2024-03-01T12:00:00Z", "until": "2024-03-03T12:00:00Z",
+                    "failed": false}])
+        );
+        assert_eq!(
+            seen["prod"],
+            Seen {
+                tags: Some(vec![]),
+                runs: Some(vec![])
+            }
+        );
+        assert_eq!(seen.len(), 2);
+    }
+
+    #[test]
+    fn unread_namespaces_make_their_environment_unknown() {
+        let mut objects = ClusterObjects::default();
+        objects.history_unread.rollouts.insert("stage-b".into());
+        objects.history_unread.streams.insert("elsewhere".into());
+        let envs = BTreeSet::from(["stage".to_string()]);
+        let seen = seen_facts(&objects, D1, &settings(), &envs);
+        assert_eq!(
+            seen["stage"],
+            Seen {
+                tags: Some(vec![]),
+                runs: None
+            }
+        );
+        assert_eq!(
+            seen["elsewhere"],
+            Seen {
+                tags: None,
+                runs: Some(vec![])
+            }
+        );
+    }
+}
