@@ -89,6 +89,15 @@ impl ClusterObjects {
         }
     }
 
+    /// `the snapshot examples/…` (or `the snapshot`), for messages that start with it.
+    pub fn origin_or_snapshot(&self) -> String {
+        if self.origin.is_empty() {
+            "the snapshot".into()
+        } else {
+            format!("the {}", self.origin)
+        }
+    }
+
     pub fn stream(&self, ns: &str, name: &str) -> Option<&ImageStream> {
         self.streams
             .iter()

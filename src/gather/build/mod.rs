@@ -93,6 +93,7 @@ pub fn build_facts(
     let environments = environments(settings, &involved);
     let names: BTreeSet<String> = environments.keys().cloned().collect();
     image.seen = seen::seen_facts(objects, &resolved.digest, settings, &names);
+    seen::mark_unexported(objects, settings, &targets, &mut image.seen, &mut warnings);
 
     let mut bindings: Vec<_> = objects
         .rolebindings

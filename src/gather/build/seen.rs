@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::time::normalize;
 use crate::config::Settings;
-use crate::facts::{Seen, SeenRun, SeenTag};
-use crate::gather::ClusterObjects;
+use crate::facts::{Seen, SeenRun, SeenTag, Target};
+use crate::gather::{ClusterObjects, Provenance};
 
 /// One rollout of a workload, before it is known whether it ran the digest.
 struct Rollout<'a> {
@@ -70,6 +70,67 @@ pub fn seen_facts(
             .runs = None;
     }
     out
+}
+
+/// A snapshot holds what was exported: a configured environment none of whose namespaces has a
+/// single ReplicationController or ReplicaSet (or image stream) in the files was not exported,
+/// so its `runs` (or `tags`) are unknown, not empty. When a target's previous environment is
+/// one of them, a warning says how to add the objects (rules that need them deny on `()`).
+pub fn mark_unexported(
+    objects: &ClusterObjects,
+    settings: &Settings,
+    targets: &[Target],
+    seen: &mut BTreeMap<String, Seen>,
+    warnings: &mut Vec<String>,
+) {
+    if objects.provenance != Provenance::Snapshot {
+        return;
+    }
+    let wanted: BTreeSet<&str> = targets
+        .iter()
+        .filter_map(|t| t.previous_environment.as_deref())
+        .collect();
+    for (env, config) in &settings.environments {
+        let namespaces = &config.namespaces;
+        if namespaces.is_empty() {
+            continue;
+        }
+        let holds = |ns: &str| namespaces.iter().any(|n| n == ns);
+        let rollouts = objects.rcs.iter().any(|r| holds(r.metadata.ns()))
+            || objects.replicasets.iter().any(|r| holds(r.metadata.ns()));
+        let streams = objects.streams.iter().any(|s| holds(s.metadata.ns()));
+        let Some(entry) = seen.get_mut(env) else {
+            continue;
+        };
+        let mut missing = Vec::new();
+        if !rollouts {
+            entry.runs = None;
+            missing.push((
+                "ReplicationControllers or ReplicaSets",
+                "which workloads ran the image",
+                "rc,rs",
+            ));
+        }
+        if !streams {
+            entry.tags = None;
+            missing.push(("image streams", "which tags held it", "is"));
+        }
+        if !wanted.contains(env.as_str()) {
+            continue;
+        }
+        for (what, unknown, short) in missing {
+            warnings.push(format!(
+                "{} has no {what} in environment {env} ({}): {unknown} there is unknown; add them with {}",
+                objects.origin_or_snapshot(),
+                namespaces.join(", "),
+                namespaces
+                    .iter()
+                    .map(|ns| format!("`oc get {short} -n {ns} -o yaml`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
 }
 
 /// Every stretch of a tag's history that pointed at the digest, with its environment.
@@ -279,5 +340,48 @@ mod tests {
                 runs: Some(vec![])
             }
         );
+    }
+
+    #[test]
+    fn a_snapshot_without_an_environments_rollouts_leaves_them_unknown() {
+        let settings = settings();
+        let objects = ClusterObjects {
+            origin: "snapshot x".into(),
+            rcs: vec![de(rc("stage-b", 1, "2024-03-01T12:00:00Z", "Complete", D1))],
+            ..Default::default()
+        };
+        let envs = BTreeSet::from(["prod".to_string(), "stage".to_string()]);
+        let mut seen = seen_facts(&objects, D1, &settings, &envs);
+        let mut target = crate::facts::sample_facts().targets.remove(0);
+        target.previous_environment = Some("prod".into());
+        let mut warnings = vec![];
+        mark_unexported(&objects, &settings, &[target], &mut seen, &mut warnings);
+        // stage has a rollout and no stream; prod has neither. Only prod is wanted: warned.
+        assert_eq!(seen["stage"].tags, None);
+        assert_eq!(seen["stage"].runs.as_ref().map(Vec::len), Some(1));
+        assert_eq!(
+            seen["prod"],
+            Seen {
+                tags: None,
+                runs: None
+            }
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("the snapshot x has no ReplicationControllers or ReplicaSets in environment prod (prod)"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[0].ends_with("add them with `oc get rc,rs -n prod -o yaml`"),
+            "{warnings:?}"
+        );
+        // Live objects were read, not exported: nothing changes.
+        let live = ClusterObjects {
+            provenance: Provenance::Cluster,
+            ..Default::default()
+        };
+        let mut seen = seen_facts(&live, D1, &settings, &envs);
+        mark_unexported(&live, &settings, &[], &mut seen, &mut warnings);
+        assert_eq!(seen["prod"].runs, Some(vec![]));
     }
 }
