@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::time::normalize;
+use super::time::{format_utc, parse};
 use crate::config::Settings;
 use crate::facts::{Seen, SeenRun, SeenTag, Target};
 use crate::gather::{ClusterObjects, Provenance};
@@ -18,6 +18,12 @@ struct Rollout<'a> {
     created: Option<&'a str>,
     failed: bool,
     ran: bool,
+}
+
+/// A time as the facts write it (RFC 3339 UTC), or `None` when it is not a time: an unknown
+/// start never counts as time run (the rules fail closed on it), a garbage string would break them.
+fn utc(s: &str) -> Option<String> {
+    parse(s).and_then(|t| format_utc(t).ok())
 }
 
 /// Whether a pull spec names this digest (`…@sha256:…`, or the bare digest).
@@ -148,15 +154,19 @@ fn tags(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(Str
                 let until = j
                     .checked_sub(1)
                     .and_then(|k| list.items.get(k))
-                    .and_then(|next| next.created.as_deref().or(item.created.as_deref()))
-                    .map(normalize);
+                    .and_then(|next| {
+                        next.created
+                            .as_deref()
+                            .and_then(utc)
+                            .or_else(|| item.created.as_deref().and_then(utc))
+                    });
                 out.push((
                     settings.environment_of(ns),
                     SeenTag {
                         namespace: ns.to_string(),
                         stream: stream.metadata.name.clone(),
                         tag: list.tag.clone(),
-                        since: item.created.as_deref().map(normalize),
+                        since: item.created.as_deref().and_then(utc),
                         until,
                     },
                 ));
@@ -216,15 +226,19 @@ fn runs(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(Str
                 .iter()
                 .skip(i + 1)
                 .find(|later| !later.failed && later.version > r.version)
-                .and_then(|later| later.created.or(r.created))
-                .map(normalize);
+                .and_then(|later| {
+                    later
+                        .created
+                        .and_then(utc)
+                        .or_else(|| r.created.and_then(utc))
+                });
             out.push((
                 settings.environment_of(ns),
                 SeenRun {
                     kind: kind.to_string(),
                     namespace: ns.to_string(),
                     name: workload.to_string(),
-                    since: r.created.map(normalize),
+                    since: r.created.and_then(utc),
                     until,
                     failed: r.failed,
                 },
@@ -383,5 +397,16 @@ mod tests {
         let mut seen = seen_facts(&live, D1, &settings, &envs);
         mark_unexported(&live, &settings, &[], &mut seen, &mut warnings);
         assert_eq!(seen["prod"].runs, Some(vec![]));
+    }
+
+    #[test]
+    fn a_start_that_is_not_a_time_is_unknown() {
+        let objects = ClusterObjects {
+            rcs: vec![de(rc("stage-b", 1, "yesterday", "Complete", D1))],
+            ..Default::default()
+        };
+        let seen = seen_facts(&objects, D1, &settings(), &BTreeSet::new());
+        let runs = seen["stage"].runs.as_ref().unwrap();
+        assert_eq!((runs.len(), runs[0].since.as_deref()), (1, None));
     }
 }
