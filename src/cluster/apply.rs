@@ -9,7 +9,7 @@ use super::ClusterError;
 use crate::gather::{ClusterObjects, PromotionRequest};
 use crate::openshift::{
     ClusterRole, ClusterRoleBinding, Deployment, DeploymentConfig, ImageStream, ImageStreamImage,
-    ImageStreamTag, ReplicationController, Role, RoleBinding,
+    ImageStreamTag, ReplicaSet, ReplicationController, Role, RoleBinding,
 };
 use crate::refs::{Selector, TargetRef, WorkloadKind};
 
@@ -200,12 +200,46 @@ impl<'a> Gathering<'a> {
                     "targets there are not discovered (name them with --target)",
                 )
             }
-            (Want::Rc, Read::Found(v)) => self
-                .objects
-                .rcs
-                .push(decode::<ReplicationController>(&path, v)?),
+            (Want::Rc, Read::Found(v)) => {
+                let rc = decode::<ReplicationController>(&path, v)?;
+                self.push_rcs(vec![rc]);
+            }
             (Want::TriggerStream, Read::Found(v)) => {
-                self.objects.streams.push(decode::<ImageStream>(&path, v)?)
+                let s = decode::<ImageStream>(&path, v)?;
+                self.push_streams(vec![s]);
+            }
+            (Want::StreamsIn(_), Read::Found(v)) => {
+                let streams = decode_items::<ImageStream>(&path, v)?;
+                self.push_streams(streams);
+            }
+            (Want::RcsIn(_), Read::Found(v)) => {
+                let rcs = decode_items::<ReplicationController>(&path, v)?;
+                self.push_rcs(rcs);
+            }
+            (Want::ReplicaSetsIn(_), Read::Found(v)) => self
+                .objects
+                .replicasets
+                .extend(decode_items::<ReplicaSet>(&path, v)?),
+            (Want::StreamsIn(ns), Read::Forbidden(_)) => {
+                self.objects.history_unread.streams.insert(ns.clone());
+                self.refused(
+                    "list imagestreams",
+                    Some(&ns),
+                    "which tags there held the image is unknown (image.seen)",
+                );
+            }
+            (want @ (Want::RcsIn(_) | Want::ReplicaSetsIn(_)), Read::Forbidden(_)) => {
+                let (ns, resource) = match want {
+                    Want::RcsIn(ns) => (ns, "replicationcontrollers"),
+                    Want::ReplicaSetsIn(ns) => (ns, "replicasets"),
+                    _ => return Ok(()),
+                };
+                self.objects.history_unread.rollouts.insert(ns.clone());
+                self.refused(
+                    &format!("list {resource}"),
+                    Some(&ns),
+                    "which workloads there ran the image is unknown (image.seen)",
+                );
             }
             (Want::RoleBindings(_), Read::Found(v)) => self
                 .objects
@@ -251,6 +285,32 @@ impl<'a> Gathering<'a> {
             (_, Read::NotFound) | (_, Read::Forbidden(_)) => {}
         }
         Ok(())
+    }
+
+    /// Adds streams not read yet: a namespace list repeats the ones read by name.
+    fn push_streams(&mut self, streams: Vec<ImageStream>) {
+        for s in streams {
+            if self
+                .objects
+                .stream(s.metadata.ns(), &s.metadata.name)
+                .is_none()
+            {
+                self.objects.streams.push(s);
+            }
+        }
+    }
+
+    /// Adds ReplicationControllers not read yet (a namespace list repeats a target's latest).
+    fn push_rcs(&mut self, rcs: Vec<ReplicationController>) {
+        for rc in rcs {
+            if self
+                .objects
+                .rc(rc.metadata.ns(), &rc.metadata.name)
+                .is_none()
+            {
+                self.objects.rcs.push(rc);
+            }
+        }
     }
 
     fn push_workload(

@@ -2,7 +2,8 @@
 //!
 //! Wave 1 reads what names everything else (the streams, the targets or every workload for
 //! discovery); wave 2 reads what depends on the targets (RBAC, replication controllers, the
-//! streams their triggers follow, access reviews); a rare wave 3 reads roles that the facts
+//! streams their triggers follow, access reviews, and where the image has been: streams and
+//! rollouts of every environment's namespaces); a rare wave 3 reads roles that the facts
 //! builder cannot judge by name. The result is the same [`ClusterObjects`] a snapshot gives.
 
 use std::collections::BTreeSet;
@@ -110,7 +111,12 @@ async fn gather_waves(
         targets = %targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
         "targets selected"
     );
-    for a in run_wave(&conn.client, second_wave(&g.objects, req, &targets)).await? {
+    for a in run_wave(
+        &conn.client,
+        second_wave(&g.objects, req, settings, &targets),
+    )
+    .await?
+    {
         g.apply(a)?;
     }
     g.finish_rollout_rights(&targets);
@@ -212,6 +218,7 @@ fn discovery_fallback(
 fn second_wave(
     objects: &ClusterObjects,
     req: &PromotionRequest,
+    settings: &Settings,
     targets: &[TargetRef],
 ) -> Vec<Call> {
     let mut calls = Vec::new();
@@ -283,6 +290,24 @@ fn second_wave(
                 paths::image_stream(&ns, &stream),
             ));
         }
+    }
+    // Where the image has been (`image.seen`): every environment's namespaces and the
+    // promotion's own. Read with the rest of this wave, so it costs no extra round trip.
+    let mut history: BTreeSet<&str> = namespaces.clone();
+    history.extend(settings.configured_namespaces());
+    for ns in history {
+        calls.push(Call::get(
+            Want::StreamsIn(ns.to_string()),
+            paths::image_streams_in(ns),
+        ));
+        calls.push(Call::get(
+            Want::RcsIn(ns.to_string()),
+            paths::replication_controllers_in(ns),
+        ));
+        calls.push(Call::get(
+            Want::ReplicaSetsIn(ns.to_string()),
+            paths::replica_sets_in(ns),
+        ));
     }
     for ns in namespaces {
         calls.push(Call::get(

@@ -48,6 +48,12 @@ pub fn deployments_in(ns: &str) -> String {
 pub fn deployment(ns: &str, name: &str) -> String {
     format!("{APPS}/{ns}/deployments/{name}")
 }
+pub fn replication_controllers_in(ns: &str) -> String {
+    format!("{CORE}/{ns}/replicationcontrollers")
+}
+pub fn replica_sets_in(ns: &str) -> String {
+    format!("{APPS}/{ns}/replicasets")
+}
 pub fn replication_controller(ns: &str, name: &str) -> String {
     format!("{CORE}/{ns}/replicationcontrollers/{name}")
 }

@@ -25,6 +25,10 @@ pub enum Want {
     WorkloadsIn(WorkloadKind, String),
     Rc,
     TriggerStream,
+    /// Lists for `image.seen`, per namespace: streams (tag history) and rollouts.
+    StreamsIn(String),
+    RcsIn(String),
+    ReplicaSetsIn(String),
     RoleBindings(String),
     ClusterRoleBindings,
     Role,

@@ -9,10 +9,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::refs::is_dns_label;
-
 mod admission;
+mod environments;
 pub use admission::{AdmissionSettings, DEFAULT_GUARDED_ENVIRONMENTS};
+pub use environments::EnvironmentSettings;
 
 /// The largest `tollgate.yaml` read (4 MiB): a configuration is a page or two; a bigger file is
 /// refused before it is read.
@@ -34,7 +34,7 @@ pub enum Level {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    environments: BTreeMap<String, RawEnvironment>,
+    environments: BTreeMap<String, environments::RawEnvironment>,
     #[serde(default)]
     rules: BTreeMap<String, RawRule>,
     #[serde(default)]
@@ -65,26 +65,10 @@ struct RawException {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEnvironment {
-    #[serde(default)]
-    namespaces: Vec<String>,
-    #[serde(default)]
-    params: serde_json::Map<String, serde_json::Value>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawRule {
     level: Option<Level>,
     #[serde(default)]
     params: serde_json::Map<String, serde_json::Value>,
-}
-
-/// A configured environment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentSettings {
-    pub namespaces: Vec<String>,
-    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What configuration says about one rule.
@@ -191,24 +175,7 @@ impl Settings {
             file: file.to_string(),
             message,
         };
-        let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
-        for (env, e) in &raw.environments {
-            if env.trim().is_empty() {
-                return Err(invalid("environments: an environment name is empty".into()));
-            }
-            for ns in &e.namespaces {
-                if !is_dns_label(ns) {
-                    return Err(invalid(format!(
-                        "environments.{env}.namespaces: `{ns}` is not a valid namespace name"
-                    )));
-                }
-                if let Some(prev) = owner.insert(ns, env) {
-                    return Err(invalid(format!(
-                        "namespace `{ns}` is in two environments: `{prev}` and `{env}`"
-                    )));
-                }
-            }
-        }
+        let environments = environments::environments(raw.environments).map_err(&invalid)?;
         let max_days = raw
             .exceptions_max_days
             .unwrap_or(DEFAULT_EXCEPTIONS_MAX_DAYS);
@@ -236,19 +203,7 @@ impl Settings {
             exceptions,
             limits,
             admission,
-            environments: raw
-                .environments
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        k,
-                        EnvironmentSettings {
-                            namespaces: v.namespaces,
-                            params: v.params,
-                        },
-                    )
-                })
-                .collect(),
+            environments,
             rules: raw
                 .rules
                 .into_iter()
@@ -278,6 +233,13 @@ impl Settings {
             "prod" | "production" => "prod".to_string(),
             other => other.to_string(),
         }
+    }
+
+    /// The environment configured before `environment` (`after:`), if any.
+    pub fn previous_environment(&self, environment: &str) -> Option<&str> {
+        self.environments
+            .get(environment)
+            .and_then(|e| e.after.as_deref())
     }
 
     /// Namespaces configured as belonging to some environment (live discovery lists these).

@@ -148,3 +148,48 @@ fn admission_guards_prod_by_default_and_takes_tags_and_environments() {
         assert!(e.contains(want), "{text}: {e}");
     }
 }
+
+#[test]
+fn environments_in_order() {
+    let s = Settings::parse(
+        "environments:\n  dev: {namespaces: [dev]}\n  stage: {namespaces: [stage], after: dev}\n  prod: {namespaces: [prod], after: stage}\n",
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(s.previous_environment("prod"), Some("stage"));
+    assert_eq!(s.previous_environment("stage"), Some("dev"));
+    assert_eq!(s.previous_environment("dev"), None);
+    assert_eq!(s.previous_environment("unconfigured"), None);
+}
+
+#[test]
+fn a_bad_order_is_named() {
+    for (yaml, says) in [
+        (
+            "environments:\n  prod: {after: stagee}\n  stage: {}\n",
+            "t.yaml: environments.prod.after: `stagee` is not a configured environment (environments: prod, stage)",
+        ),
+        (
+            "environments:\n  prod: {after: prod}\n",
+            "environments.prod.after: an environment cannot come after itself",
+        ),
+        (
+            "environments:\n  a: {after: c}\n  b: {after: a}\n  c: {after: b}\n",
+            "environments.a.after: the order loops (a after c after b after a)",
+        ),
+        (
+            "environments:\n  prod: {after: [stage]}\n  stage: {}\n",
+            "after",
+        ),
+    ] {
+        let e = Settings::parse(yaml, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains(says), "{yaml}: {e}");
+    }
+    // A chain that ends is no loop, however long.
+    let s = Settings::parse(
+        "environments:\n  a: {}\n  b: {after: a}\n  c: {after: b}\n  d: {after: c}\n",
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(s.previous_environment("d"), Some("c"));
+}

@@ -68,6 +68,10 @@ pub fn sample_facts() -> Facts {
             requested_by_groups: None,
             via: crate::facts::VIA_CLI.into(),
             alias: false,
+            path: Some(PromotionPath {
+                to: "prod".into(),
+                previous: None,
+            }),
             reason: None,
             time: "2024-03-05T12:00:00Z".into(),
         },
@@ -100,6 +104,28 @@ pub fn sample_facts() -> Facts {
                     created: Some("2024-03-01T15:30:00Z".into()),
                 },
             ],
+            seen: BTreeMap::from([
+                (
+                    "dev".to_string(),
+                    Seen {
+                        tags: Some(vec![SeenTag {
+                            namespace: "dev".into(),
+                            stream: "simple-app".into(),
+                            tag: "latest".into(),
+                            since: Some("2024-03-05T09:01:00Z".into()),
+                            until: None,
+                        }]),
+                        runs: Some(vec![]),
+                    },
+                ),
+                (
+                    "prod".to_string(),
+                    Seen {
+                        tags: Some(vec![]),
+                        runs: Some(vec![]),
+                    },
+                ),
+            ]),
         },
         destination: Destination {
             exists: Some(true),
@@ -152,6 +178,7 @@ pub fn sample_facts() -> Facts {
                 triggered: true,
             }],
             will_roll_out_automatically: false,
+            previous_environment: None,
             can_pull: Some(true),
             pull_grants: vec![Grant {
                 namespace: Some("dev".into()),

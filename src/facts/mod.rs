@@ -72,8 +72,64 @@ pub struct Promotion {
     /// The write would make the destination track another tag (admission only).
     #[serde(default)]
     pub alias: bool,
+    /// The destination environment and the one configured before it, when every target is in
+    /// one environment; `None` otherwise. Defaulted so older facts files still replay.
+    #[serde(default)]
+    pub path: Option<PromotionPath>,
     pub reason: Option<String>,
     pub time: String,
+}
+
+/// `promotion.path`: where the promotion goes and where the image should come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromotionPath {
+    /// The environment of every target.
+    pub to: String,
+    /// The environment configured before it (`after:`), or `None`.
+    pub previous: Option<String>,
+}
+
+/// Where the candidate digest has been in one environment (`image.seen[env]`). A list is
+/// `None` when the reads behind it were refused: unknown, never a guessed empty list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seen {
+    /// Tags whose history holds the digest, newest first.
+    pub tags: Option<Vec<SeenTag>>,
+    /// Workloads that ran it (one entry per rollout), newest first.
+    pub runs: Option<Vec<SeenRun>>,
+}
+
+/// One stretch of a tag's history during which it pointed at the digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeenTag {
+    pub namespace: String,
+    pub stream: String,
+    pub tag: String,
+    /// When the tag moved to the digest (`None` when the history has no time).
+    pub since: Option<String>,
+    /// When the tag moved away from it; `None` while the tag still points at it.
+    pub until: Option<String>,
+}
+
+/// One rollout of the digest: a ReplicationController of a DeploymentConfig or a ReplicaSet
+/// of a Deployment, named by its workload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeenRun {
+    /// `DeploymentConfig` or `Deployment`.
+    pub kind: String,
+    pub namespace: String,
+    /// The workload's name.
+    pub name: String,
+    /// When the rollout started (the controller's creation time).
+    pub since: Option<String>,
+    /// When a later rollout that did not fail replaced it; `None` while current.
+    pub until: Option<String>,
+    /// The rollout failed (`openshift.io/deployment.phase: Failed`).
+    pub failed: bool,
 }
 
 /// `promotion.via` of a promotion run through the CLI.
@@ -132,6 +188,10 @@ pub struct Image {
     pub size_bytes: Option<i64>,
     pub signatures: Option<Vec<Signature>>,
     pub source_history: Vec<HistoryEntry>,
+    /// Where this digest has been, per environment name. Defaulted so older facts files
+    /// still replay (as "seen nowhere").
+    #[serde(default)]
+    pub seen: BTreeMap<String, Seen>,
 }
 
 /// An object reference as OpenShift writes it (`from` of a tag or trigger).
@@ -225,6 +285,10 @@ pub struct Target {
     pub triggers: Vec<Trigger>,
     pub containers: Vec<Container>,
     pub will_roll_out_automatically: bool,
+    /// The environment configured before this target's (`after:`), or `None`. Defaulted so
+    /// older facts files still replay.
+    #[serde(default)]
+    pub previous_environment: Option<String>,
     pub can_pull: Option<bool>,
     pub pull_grants: Vec<Grant>,
 }

@@ -32,10 +32,50 @@ pub fn validate(facts: &Facts) -> Result<(), String> {
     if let Some((_, d)) = facts.promotion.source.reference.split_once('@') {
         digest("promotion.source.ref", d)?;
     }
-    let t = &facts.promotion.time;
-    OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
-        let shown: String = t.chars().take(80).collect();
-        format!("`promotion.time`: {shown:?} is not an RFC 3339 time ({e})")
-    })?;
+    let time = |field: &str, t: &str| {
+        OffsetDateTime::parse(t, &Rfc3339).map(|_| ()).map_err(|e| {
+            let shown: String = t.chars().take(80).collect();
+            format!("`{field}`: {shown:?} is not an RFC 3339 time ({e})")
+        })
+    };
+    time("promotion.time", &facts.promotion.time)?;
+    // Rules do arithmetic on where the image has been (soak time): a time there that is not
+    // one would make them fail on a replay of a crafted file, not on the cluster's facts.
+    for (env, seen) in &facts.image.seen {
+        for (i, t) in seen.tags.iter().flatten().enumerate() {
+            for (key, v) in [("since", &t.since), ("until", &t.until)] {
+                if let Some(v) = v {
+                    time(&format!("image.seen.{env}.tags[{i}].{key}"), v)?;
+                }
+            }
+        }
+        for (i, r) in seen.runs.iter().flatten().enumerate() {
+            for (key, v) in [("since", &r.since), ("until", &r.until)] {
+                if let Some(v) = v {
+                    time(&format!("image.seen.{env}.runs[{i}].{key}"), v)?;
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::facts::sample_facts;
+
+    #[test]
+    fn a_time_in_image_seen_that_is_not_one_is_named() {
+        let mut f = sample_facts();
+        assert_eq!(validate(&f), Ok(()));
+        let tags = f.image.seen.get_mut("dev").unwrap().tags.as_mut().unwrap();
+        tags[0].until = Some("next week".into());
+        let e = validate(&f).unwrap_err();
+        assert!(
+            e.starts_with("`image.seen.dev.tags[0].until`: \"next week\" is not an RFC 3339 time"),
+            "{e}"
+        );
+    }
 }

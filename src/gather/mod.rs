@@ -14,5 +14,5 @@ pub use build::{
     Candidate, PromotionRequest,
 };
 pub use error::GatherError;
-pub use objects::{AccessReviews, ClusterObjects, Provenance};
+pub use objects::{AccessReviews, ClusterObjects, HistoryUnread, Provenance};
 pub use snapshot::{load, SnapshotError};

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::openshift::{
     ClusterRole, ClusterRoleBinding, Deployment, DeploymentConfig, Image, ImageStream,
-    ImageStreamImage, ImageStreamTag, ReplicationController, Role, RoleBinding,
+    ImageStreamImage, ImageStreamTag, ReplicaSet, ReplicationController, Role, RoleBinding,
 };
 
 /// Where the objects came from; decides how a missing object is read.
@@ -33,6 +33,8 @@ pub struct ClusterObjects {
     pub dcs: Vec<DeploymentConfig>,
     pub deployments: Vec<Deployment>,
     pub rcs: Vec<ReplicationController>,
+    /// Rollouts of Deployments (for `image.seen`).
+    pub replicasets: Vec<ReplicaSet>,
     pub rolebindings: Vec<RoleBinding>,
     pub clusterrolebindings: Vec<ClusterRoleBinding>,
     pub clusterroles: Vec<ClusterRole>,
@@ -40,6 +42,9 @@ pub struct ClusterObjects {
     /// Reads known to have failed, phrased as facts `rbac.unreadable` entries
     /// (`rolebindings in dev`, `clusterrolebindings`).
     pub unreadable: BTreeSet<String>,
+    /// Namespaces whose image streams (`streams`) or rollouts (`rollouts`) could not be
+    /// listed: `image.seen` is unknown for their environments. Empty for snapshots.
+    pub history_unread: HistoryUnread,
     /// What the cluster itself answered to access reviews (live only; empty for snapshots).
     pub reviews: AccessReviews,
     /// Warnings from the gatherer (a refused read and the permission it needs), copied first
@@ -49,6 +54,15 @@ pub struct ClusterObjects {
     /// may live there (`deploymentconfigs in namespaces other than dev, prod`): a live list
     /// that was refused. Empty for snapshots (the files are the whole world they describe).
     pub unsearched: Vec<String>,
+}
+
+/// Where the history behind `image.seen` could not be read (live only).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryUnread {
+    /// Namespaces whose image streams could not be listed.
+    pub streams: BTreeSet<String>,
+    /// Namespaces whose ReplicationControllers or ReplicaSets could not be listed.
+    pub rollouts: BTreeSet<String>,
 }
 
 /// Answers of SubjectAccessReviews: authoritative (they include every binding, aggregated
@@ -72,6 +86,15 @@ impl ClusterObjects {
             Provenance::Snapshot if self.origin.is_empty() => "in the snapshot".into(),
             Provenance::Snapshot => format!("in the {}", self.origin),
             Provenance::Cluster => "in the cluster".into(),
+        }
+    }
+
+    /// `the snapshot examples/…` (or `the snapshot`), for messages that start with it.
+    pub fn origin_or_snapshot(&self) -> String {
+        if self.origin.is_empty() {
+            "the snapshot".into()
+        } else {
+            format!("the {}", self.origin)
         }
     }
 
@@ -143,6 +166,7 @@ impl ClusterObjects {
             + self.dcs.len()
             + self.deployments.len()
             + self.rcs.len()
+            + self.replicasets.len()
             + self.rolebindings.len()
             + self.clusterrolebindings.len()
             + self.clusterroles.len()

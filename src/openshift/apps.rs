@@ -302,6 +302,11 @@ pub struct ReplicationController {
 /// Annotation the DC deployer keeps the rollout phase in (`New|Pending|Running|Complete|Failed`).
 pub const DEPLOYMENT_PHASE_ANNOTATION: &str = "openshift.io/deployment.phase";
 
+/// Annotation (and label) naming the DeploymentConfig an RC is a rollout of.
+pub const DEPLOYMENT_CONFIG_NAME: &str = "openshift.io/deployment-config.name";
+/// Annotation holding the DC version an RC rolled out (`<dc>-<version>` is also its name).
+pub const DEPLOYMENT_CONFIG_VERSION: &str = "openshift.io/deployment-config.latest-version";
+
 impl ReplicationController {
     pub fn phase(&self) -> Option<&str> {
         self.metadata
@@ -309,4 +314,46 @@ impl ReplicationController {
             .get(DEPLOYMENT_PHASE_ANNOTATION)
             .map(String::as_str)
     }
+
+    /// The DeploymentConfig this RC is a rollout of (annotation, else label); `None` for an
+    /// RC not made by a DeploymentConfig.
+    pub fn deployment_config(&self) -> Option<&str> {
+        let m = &self.metadata;
+        m.annotations
+            .get(DEPLOYMENT_CONFIG_NAME)
+            .or_else(|| m.labels.get(DEPLOYMENT_CONFIG_NAME))
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The DC version it rolled out: the annotation, else the `-<n>` suffix of its name.
+    pub fn version(&self) -> Option<i64> {
+        let m = &self.metadata;
+        m.annotations
+            .get(DEPLOYMENT_CONFIG_VERSION)
+            .and_then(|v| v.trim().parse().ok())
+            .or_else(|| m.name.rsplit_once('-').and_then(|(_, n)| n.parse().ok()))
+    }
+
+    /// The images of its pod template's containers, read leniently from the unmodelled spec
+    /// (an RC is never written back): a malformed entry is skipped, not an error.
+    pub fn container_images(&self) -> Vec<&str> {
+        template_images(&self.extra)
+    }
+}
+
+/// `spec.template.spec.containers[].image` of an unmodelled controller object.
+pub(super) fn template_images(object: &Map<String, Value>) -> Vec<&str> {
+    object
+        .get("spec")
+        .and_then(|s| s.get("template"))
+        .and_then(|t| t.get("spec"))
+        .and_then(|p| p.get("containers"))
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c.get("image").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
 }

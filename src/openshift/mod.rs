@@ -9,12 +9,13 @@ mod image;
 mod lenient;
 mod meta;
 mod rbac;
+mod replicaset;
 mod triggers;
 
 pub use apps::{
     Condition, Container, Deployment, DeploymentConfig, DeploymentConfigSpec,
     DeploymentConfigStatus, DeploymentSpec, DeploymentStatus, DeploymentTriggerPolicy,
-    ImageChangeParams, PodSpec, PodTemplateSpec, ReplicationController,
+    ImageChangeParams, PodSpec, PodTemplateSpec, ReplicationController, DEPLOYMENT_CONFIG_NAME,
     DEPLOYMENT_PHASE_ANNOTATION,
 };
 pub use image::{
@@ -24,6 +25,7 @@ pub use image::{
 };
 pub use meta::{ObjectMeta, ObjectReference};
 pub use rbac::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject};
+pub use replicaset::ReplicaSet;
 pub use triggers::{
     parse_field_path, parse_trigger_annotation, AnnotationTrigger, AnnotationTriggers,
     ContainerSelector, TRIGGERS_ANNOTATION,

@@ -103,7 +103,7 @@ impl ToRhai for Promotion {
             "source" => self.source, "destination" => self.destination, "digest" => self.digest,
             "noop" => self.noop, "requested_by" => self.requested_by,
             "requested_by_groups" => self.requested_by_groups, "via" => self.via,
-            "alias" => self.alias, "reason" => self.reason,
+            "alias" => self.alias, "path" => self.path, "reason" => self.reason,
             "time" => self.time,
         }
     }
@@ -133,7 +133,33 @@ impl ToRhai for Image {
             "age_hours" => self.age_hours, "labels" => self.labels, "annotations" => self.annotations,
             "build" => self.build, "architecture" => self.architecture, "os" => self.os,
             "size_bytes" => self.size_bytes, "signatures" => self.signatures,
-            "source_history" => self.source_history,
+            "source_history" => self.source_history, "seen" => self.seen,
+        }
+    }
+}
+impl ToRhai for PromotionPath {
+    fn to_rhai(&self) -> Dynamic {
+        map! { "to" => self.to, "previous" => self.previous }
+    }
+}
+impl ToRhai for Seen {
+    fn to_rhai(&self) -> Dynamic {
+        map! { "tags" => self.tags, "runs" => self.runs }
+    }
+}
+impl ToRhai for SeenTag {
+    fn to_rhai(&self) -> Dynamic {
+        map! {
+            "namespace" => self.namespace, "stream" => self.stream, "tag" => self.tag,
+            "since" => self.since, "until" => self.until,
+        }
+    }
+}
+impl ToRhai for SeenRun {
+    fn to_rhai(&self) -> Dynamic {
+        map! {
+            "kind" => self.kind, "namespace" => self.namespace, "name" => self.name,
+            "since" => self.since, "until" => self.until, "failed" => self.failed,
         }
     }
 }
@@ -180,6 +206,7 @@ impl ToRhai for Target {
             "rollout_in_progress" => self.rollout_in_progress, "triggers" => self.triggers,
             "containers" => self.containers,
             "will_roll_out_automatically" => self.will_roll_out_automatically,
+            "previous_environment" => self.previous_environment,
             "can_pull" => self.can_pull, "pull_grants" => self.pull_grants,
         }
     }
@@ -274,6 +301,16 @@ mod tests {
             issued_to: Some("me".into()),
             created: None,
         }]);
+        f.image.seen.get_mut("prod").unwrap().runs = Some(vec![SeenRun {
+            kind: "DeploymentConfig".into(),
+            namespace: "prod".into(),
+            name: "simple-app".into(),
+            since: Some("2024-03-05T10:00:00Z".into()),
+            until: None,
+            failed: true,
+        }]);
+        f.image.seen.get_mut("dev").unwrap().tags = None;
+        f.targets[0].previous_environment = Some("stage".into());
         f.environments.get_mut("prod").unwrap().params.insert(
             "n".into(),
             serde_json::json!([1, 2.5, "s", null, {"a": true}]),

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 /// Registers the helpers on the policy engine.
 pub(crate) fn register(engine: &mut Engine) {
+    super::windows::register(engine);
     engine.register_fn("is_digest", |r: Dynamic| {
         r.into_immutable_string()
             .map(|s| is_digest(&s))

@@ -18,6 +18,7 @@ mod paths;
 mod rule;
 mod schema;
 mod sink;
+pub mod windows;
 
 use std::fmt;
 

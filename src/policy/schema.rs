@@ -11,8 +11,9 @@ use crate::facts::{sample_facts, Signature};
 
 /// Maps whose keys are data, not API: any key may be read (absent ones are `()` or an error at
 /// run time, depending on how they are read).
-pub(crate) const OPEN_MAPS: [&str; 4] = [
+pub(crate) const OPEN_MAPS: [&str; 5] = [
     "image.labels",
+    "image.seen",
     "image.annotations",
     "params",
     "environments",

@@ -85,14 +85,13 @@ fn prepare(case: &Case, settings: &Settings) -> Result<Prepared, String> {
     match &case.input {
         Input::FactsFile(p) => Ok(Prepared::Typed(Box::new(typed(read_json(p)?)?))),
         Input::Snapshot {
-            path,
+            paths,
             source,
             destination,
             time,
             targets,
         } => {
-            let objects =
-                gather::snapshot::load(std::slice::from_ref(path)).map_err(|e| e.to_string())?;
+            let objects = gather::snapshot::load(paths).map_err(|e| e.to_string())?;
             let time = match time {
                 Some(t) => {
                     OffsetDateTime::parse(t, &Rfc3339).map_err(|e| format!("time `{t}`: {e}"))?

@@ -31,7 +31,7 @@ struct RawFile {
 struct RawCase {
     name: String,
     facts_file: Option<String>,
-    snapshot: Option<String>,
+    snapshot: Option<OneOrMany>,
     source: Option<String>,
     destination: Option<String>,
     time: Option<String>,
@@ -47,6 +47,15 @@ struct RawCase {
     expect: BTreeMap<String, serde_json::Value>,
 }
 
+/// `snapshot: DIR` or `snapshot: [DIR, DIR]` (several exports read together, as repeated
+/// `--snapshot` flags are).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// Where a case's facts come from.
 #[derive(Debug)]
 pub enum Input {
@@ -54,7 +63,7 @@ pub enum Input {
     FactsFile(PathBuf),
     /// Objects exported with `oc get`, gathered for this promotion.
     Snapshot {
-        path: PathBuf,
+        paths: Vec<PathBuf>,
         source: String,
         destination: String,
         time: Option<String>,
@@ -201,8 +210,15 @@ pub fn parse(path: &Path, text: &str) -> Result<SpecFile, SpecError> {
         } else if let Some(s) = c.snapshot {
             let need =
                 |v: Option<String>, f: &str| v.ok_or_else(|| at(f, "required with `snapshot`"));
+            let paths: Vec<PathBuf> = match s {
+                OneOrMany::One(p) => vec![dir.join(p)],
+                OneOrMany::Many(ps) => ps.iter().map(|p| dir.join(p)).collect(),
+            };
+            if paths.is_empty() {
+                return Err(at("snapshot", "names no directory"));
+            }
             Input::Snapshot {
-                path: dir.join(s),
+                paths,
                 source: need(c.source, "source")?,
                 destination: need(c.destination, "destination")?,
                 time: c.time,

@@ -176,6 +176,22 @@ fn an_unknown_rule_in_the_config_is_an_error() {
 }
 
 #[test]
+fn an_environment_order_that_loops_is_an_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("tollgate.yaml");
+    std::fs::write(
+        &cfg,
+        "environments:\n  stage: {after: prod}\n  prod: {namespaces: [prod], after: stage}\n",
+    )
+    .unwrap();
+    let msg = fails(&check_args(SEED_C, &["--config", cfg.to_str().unwrap()]));
+    assert!(
+        msg.contains("environments.prod.after: the order loops (prod after stage after prod)"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn live_mode_is_refused_honestly() {
     let msg = fails(&["check", "dev/simple-app:latest", "dev/simple-app:promote"]);
     assert!(msg.contains("--snapshot"), "{msg}");

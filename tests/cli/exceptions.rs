@@ -168,7 +168,7 @@ fn stale_and_waived_show_in_text_and_github_reports() {
             "text",
             "waived by exception (target prod/dc/simple-app; owner team-shop@example.com",
         ),
-        ("text", "decision: ALLOW — 1 waived, 9 passed"),
+        ("text", "decision: ALLOW — 1 waived, 9 passed, 4 skipped"),
         ("text", "matched no denial of `target-ready`"),
         ("github", "::notice file=policies/prod-manual-trigger.rhai"),
         (

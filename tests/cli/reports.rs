@@ -71,7 +71,8 @@ fn sarif_is_valid_2_1_0_and_locates_the_denial() {
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 10);
+    // The 10 rules of the seed plus the 4 promotion-path rules (skipped unconfigured).
+    assert_eq!(rules.len(), 14);
     let rule = rules
         .iter()
         .find(|r| r["id"] == "prod-manual-trigger")
@@ -86,8 +87,15 @@ fn sarif_is_valid_2_1_0_and_locates_the_denial() {
         .contains("oc set triggers"));
     assert!(!rule["fullDescription"]["text"].as_str().unwrap().is_empty());
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 1, "{results:#?}");
-    let r = &results[0];
+    // One failure; the skipped (unconfigured) promotion-path rules are `notApplicable`.
+    let failed: Vec<&Value> = results.iter().filter(|r| r["kind"] == "fail").collect();
+    assert_eq!(failed.len(), 1, "{results:#?}");
+    let skipped = results
+        .iter()
+        .filter(|r| r["kind"] == "notApplicable" && r["level"] == "none")
+        .count();
+    assert_eq!(skipped, 4, "{results:#?}");
+    let r = failed[0];
     assert_eq!(r["ruleId"], "prod-manual-trigger");
     assert_eq!(r["level"], "error");
     assert_eq!(
@@ -187,12 +195,12 @@ fn junit_has_one_testcase_per_rule_and_one_failure() {
     assert_eq!(code, 1);
     let (counts, names) = junit_counts(&out);
     assert_eq!(counts["testsuite"], 1, "{out}");
-    assert_eq!(counts["testcase"], 10, "{out}");
+    assert_eq!(counts["testcase"], 14, "{out}");
     assert_eq!(counts["failure"], 1, "{out}");
     assert_eq!(counts.get("error"), None, "{out}");
     assert!(names.contains(&"prod-manual-trigger".to_string()));
     assert!(
-        out.contains("tests=\"10\"") && out.contains("failures=\"1\""),
+        out.contains("tests=\"14\"") && out.contains("failures=\"1\""),
         "{out}"
     );
     let (code, out) = check("c-manual-trigger", "junit", &[]);
@@ -212,7 +220,9 @@ fn junit_marks_skipped_rules() {
         &["--config", cfg.to_str().unwrap()],
     );
     let (counts, _) = junit_counts(&out);
-    assert_eq!(counts["skipped"], 1, "{out}");
+    // image-age (off) and the four promotion-path rules, unconfigured.
+    assert_eq!(counts["skipped"], 5, "{out}");
+    assert!(out.contains("turned off"), "{out}");
 }
 
 #[test]
@@ -270,7 +280,7 @@ fn markdown_has_the_summary_table() {
         .lines()
         .filter(|l| l.starts_with("| ") && l.contains('`'))
         .count();
-    assert_eq!(rows, 10, "{out}");
+    assert_eq!(rows, 14, "{out}");
     assert!(out.contains("**decision: DENY"), "{out}");
 }
 

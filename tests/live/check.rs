@@ -4,6 +4,7 @@
 //! a child process, exactly as a pipeline runs it.
 
 mod rbac;
+mod seen;
 
 use std::time::{Duration, Instant};
 
@@ -204,6 +205,8 @@ fn reads_go_in_two_concurrent_waves() {
     let wave2 = pos(&|r| {
         r.path.contains("rolebindings")
             || r.path.contains("replicationcontrollers")
+            || r.path.contains("replicasets")
+            || r.path.ends_with("/imagestreams")
             || r.path.contains("accessreviews")
     });
     assert_eq!(whoami.len(), 1, "{log:#?}");

@@ -12,13 +12,32 @@ use tollgate::policy::Evaluator;
 use tollgate_peer::rego::{input_of, policy_dir, RegoPeer};
 use tollgate_peer::seed::{facts_of, seed_dir, shipped_pack, SEEDS};
 
-/// rule id → (outcome, sorted distinct messages), from tollgate.
+/// Rules of the pack the Rego translation does not cover: the promotion-path rules, which
+/// skip on the seed (no environment order, windows or promoters are configured).
+const NOT_TRANSLATED: [&str; 4] = [
+    "allowed-promoters",
+    "freeze-window",
+    "promotion-order",
+    "soak-time",
+];
+
+/// rule id → (outcome, sorted distinct messages), from tollgate, for the translated rules.
 fn tollgate_outcomes(facts: &Facts) -> BTreeMap<String, (String, Vec<String>)> {
     let evaluator = Evaluator::new();
     let rules = shipped_pack(&evaluator).unwrap();
     evaluator
         .evaluate(&rules, facts, &Settings::default())
         .into_iter()
+        .filter(|r| {
+            let skipped = serde_json::to_value(r.outcome).unwrap() == "skip";
+            let untranslated = NOT_TRANSLATED.contains(&r.id.as_str());
+            assert!(
+                !untranslated || skipped,
+                "{} does not skip on the seed",
+                r.id
+            );
+            !untranslated
+        })
         .map(|r| {
             let outcome = serde_json::to_value(r.outcome).unwrap();
             let mut messages = r.messages;

@@ -226,6 +226,8 @@ pub fn image_facts(
         size_bytes: None,
         signatures: None,
         source_history: resolved.history.clone(),
+        // Filled by the builder, which knows the environments.
+        seen: BTreeMap::new(),
     };
     let Some(image) = resolved
         .image

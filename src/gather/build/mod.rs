@@ -5,6 +5,7 @@
 
 mod image;
 mod rbac;
+mod seen;
 mod targets;
 mod time;
 mod triggers;
@@ -14,7 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use ::time::OffsetDateTime;
 
 use crate::config::Settings;
-use crate::facts::{Environment, Facts, Promotion, Rbac, TagRef, FACTS_SCHEMA};
+use crate::facts::{
+    Environment, Facts, Promotion, PromotionPath, Rbac, TagRef, Target, FACTS_SCHEMA,
+};
 use crate::gather::{ClusterObjects, GatherError};
 use crate::refs::{ImageRef, TargetRef, WorkloadKind};
 
@@ -75,7 +78,7 @@ pub fn build_facts_with(
         Some(c) => c.resolved(),
         None => image::resolve_source(objects, &req.source)?,
     };
-    let image = image::image_facts(objects, &req.source, &resolved, req.time, &mut warnings);
+    let mut image = image::image_facts(objects, &req.source, &resolved, req.time, &mut warnings);
     let destination = image::destination_facts(objects, &req.destination, &mut warnings);
     let (workloads, mut discovery) = targets::select(objects, &req.targets, &req.destination)?;
     let discovery_complete = !req.targets.is_empty() || objects.unsearched.is_empty();
@@ -97,12 +100,16 @@ pub fn build_facts_with(
         stream: req.destination.stream.clone(),
         unreadable: unreadable.clone(),
     };
-    let targets = workloads
+    let targets: Vec<Target> = workloads
         .into_iter()
         .map(|w| {
             targets::target_facts(objects, w, &req.destination, settings, &view, &mut warnings)
         })
         .collect();
+    let environments = environments(settings, &involved);
+    let names: BTreeSet<String> = environments.keys().cloned().collect();
+    image.seen = seen::seen_facts(objects, &resolved.digest, settings, &names);
+    seen::mark_unexported(objects, settings, &targets, &mut image.seen, &mut warnings);
 
     let mut bindings: Vec<_> = objects
         .rolebindings
@@ -130,6 +137,7 @@ pub fn build_facts_with(
             requested_by_groups: req.requested_by_groups.clone(),
             via: req.via.into(),
             alias: req.alias,
+            path: path(&targets, settings),
             reason: req.reason.clone(),
             time: now,
         },
@@ -143,7 +151,7 @@ pub fn build_facts_with(
             promoter_can_tag: objects.reviews.promoter_can_tag,
             promoter_can_roll_out: objects.reviews.promoter_can_roll_out,
         },
-        environments: environments(settings, &involved),
+        environments,
         warnings,
         discovery,
         discovery_complete,
@@ -174,6 +182,19 @@ pub fn select_targets(
             },
         })
         .collect())
+}
+
+/// `promotion.path`: the one environment of every target and the one configured before it;
+/// `None` without targets or when they are in several environments.
+fn path(targets: &[Target], settings: &Settings) -> Option<PromotionPath> {
+    let to = &targets.first()?.environment;
+    if targets.iter().any(|t| &t.environment != to) {
+        return None;
+    }
+    Some(PromotionPath {
+        to: to.clone(),
+        previous: settings.previous_environment(to).map(str::to_string),
+    })
 }
 
 /// Configured environments, plus one entry for each involved namespace's default environment

@@ -198,11 +198,15 @@ pub fn target_facts(
             answer.unknown_because.join("; ")
         ));
     }
+    let environment = settings.environment_of(&ns);
     Target {
         kind: kind.into(),
         namespace: ns.clone(),
         name: meta.name.clone(),
-        environment: settings.environment_of(&ns),
+        previous_environment: settings
+            .previous_environment(&environment)
+            .map(str::to_string),
+        environment,
         paused,
         replicas,
         service_account: sa,

@@ -139,3 +139,32 @@ fn discovery_that_could_not_look_everywhere_denies_and_says_the_way_out() {
     let (code, report) = l.check(&["--config", config.to_str().unwrap()]);
     assert_eq!(code, 0, "{report:#}");
 }
+
+#[test]
+fn a_refused_history_read_leaves_image_seen_unknown_and_names_the_permission() {
+    let l = enforcing("c-manual-trigger");
+    bind(&l.emu, "tollgate-check", Some("dev"));
+    bind(&l.emu, "tollgate-check", Some("prod"));
+    let config = l.dir.path().join("tollgate.yaml");
+    std::fs::write(
+        &config,
+        "environments:\n  stage: {namespaces: [stage]}\n  prod: {namespaces: [prod], after: stage}\n",
+    )
+    .unwrap();
+    let facts = l.facts(&["--config", config.to_str().unwrap()]);
+    let seen = &facts["image"]["seen"];
+    assert_eq!(
+        seen["stage"],
+        serde_json::json!({"tags": null, "runs": null}),
+        "unknown, not empty: {facts:#}"
+    );
+    assert_eq!(seen["prod"]["runs"], serde_json::json!([]), "{facts:#}");
+    let warnings = facts["warnings"].to_string();
+    for needed in [
+        "cannot list replicationcontrollers in stage (forbidden)",
+        "grant `list replicasets` in stage",
+        "grant `list imagestreams` in stage",
+    ] {
+        assert!(warnings.contains(needed), "{needed}: {warnings}");
+    }
+}
