@@ -1,5 +1,29 @@
 //! The admission server's view of the cluster: watches that keep, in memory, every object the
 //! facts need, so that an admission decision makes no API call.
+//!
+//! One task per [`WATCHED`] kind runs kube's `watcher` into that kind's store ([`store`]); every
+//! object is cut down to the slim `openshift` type on arrival ([`slim`]). Readers get one shared
+//! `Arc<ClusterObjects>`, rebuilt at most once per generation of changes, and only when read.
+//!
+//! The client given to [`Cache::start`] must not carry the `--request-timeout` deadline: a
+//! watch is a request that lasts minutes by design. Build it with
+//! [`crate::cluster::connect`] and `request_timeout: None` ([`watch_options`]); the server
+//! ends each watch itself (kube asks for 290 s) and the watcher re-lists or resumes.
+
+mod slim;
+mod store;
+mod watch;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use kube::Client;
+use tokio::task::JoinHandle;
+
+use crate::cluster::ConnectOptions;
+use crate::gather::ClusterObjects;
+
+pub use slim::{Key, Object};
+pub use store::{Change, KindStatus, Status, Stores, ORIGIN};
 
 /// One kind of object the cache lists and watches (all namespaces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,13 +41,33 @@ pub struct Watched {
 pub const WATCHED: &[Watched] = &[
     w("image.openshift.io", "v1", "imagestreams", "ImageStream"),
     w("image.openshift.io", "v1", "images", "Image"),
-    w("apps.openshift.io", "v1", "deploymentconfigs", "DeploymentConfig"),
+    w(
+        "apps.openshift.io",
+        "v1",
+        "deploymentconfigs",
+        "DeploymentConfig",
+    ),
     w("apps", "v1", "deployments", "Deployment"),
     w("", "v1", "replicationcontrollers", "ReplicationController"),
-    w("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
-    w("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding"),
+    w(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "RoleBinding",
+    ),
+    w(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+    ),
     w("rbac.authorization.k8s.io", "v1", "roles", "Role"),
-    w("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole"),
+    w(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "ClusterRole",
+    ),
 ];
 
 const fn w(
@@ -39,3 +83,117 @@ const fn w(
         kind,
     }
 }
+
+/// The connect options for the cache's client: those of the command, without the per-request
+/// deadline (watches last minutes; a dead connection is noticed by the watch's server-side
+/// timeout and the re-list that follows).
+pub fn watch_options(opts: &ConnectOptions) -> ConnectOptions {
+    ConnectOptions {
+        request_timeout: None,
+        ..opts.clone()
+    }
+}
+
+/// What the watch tasks and readers share.
+#[derive(Debug, Default)]
+pub struct Shared {
+    stores: Mutex<Stores>,
+    /// The view readers get, and the generation of the stores it was built from. Its lock is
+    /// held while rebuilding, so concurrent readers wait for one rebuild instead of each
+    /// doing their own.
+    view: Mutex<Option<(u64, Arc<ClusterObjects>)>>,
+}
+
+impl Shared {
+    fn stores(&self) -> MutexGuard<'_, Stores> {
+        // A panic while holding the lock leaves the stores as they were between two events:
+        // still a state the watch could have produced, so keep serving it.
+        self.stores.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Aborts the watch tasks when the last handle to the cache goes.
+#[derive(Debug, Default)]
+struct Tasks(Vec<JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// The watch-fed object cache. Cheap to clone; every clone reads the same stores.
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    shared: Arc<Shared>,
+    _tasks: Arc<Tasks>,
+}
+
+impl Cache {
+    /// Starts one watch per [`WATCHED`] kind on the current tokio runtime. Panics outside a
+    /// runtime, as `tokio::spawn` does.
+    pub fn start(client: Client) -> Cache {
+        let shared = Arc::new(Shared::default());
+        let tasks = (0..WATCHED.len())
+            .map(|kind| tokio::spawn(watch::run(shared.clone(), client.clone(), kind)))
+            .collect();
+        Cache {
+            shared,
+            _tasks: Arc::new(Tasks(tasks)),
+        }
+    }
+
+    /// A cache with no watches, fed by hand through [`Cache::apply`] (tests, benchmarks).
+    pub fn detached() -> Cache {
+        Cache::default()
+    }
+
+    /// Applies one change to the store of `WATCHED[kind]`, as a watch would.
+    pub fn apply(&self, kind: usize, change: Change) {
+        self.shared.stores().apply(kind, change);
+    }
+
+    /// Every kind has completed its first list. Never goes back to false: a broken watch
+    /// keeps serving its last good store while it re-lists.
+    pub fn ready(&self) -> bool {
+        self.status().ready()
+    }
+
+    /// Per kind: synced or not, objects held, the last error.
+    pub fn status(&self) -> Status {
+        self.shared.stores().status()
+    }
+
+    /// Objects held per kind (`tollgate_cache_objects{kind}`).
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        self.shared.stores().counts()
+    }
+
+    /// A consistent view of every store for one decision. Shared by concurrent readers and
+    /// rebuilt only when the stores changed since the last one was built.
+    pub fn objects(&self) -> Arc<ClusterObjects> {
+        let generation = self.shared.stores().generation();
+        let mut view = self
+            .shared
+            .view
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((built, objects)) = view.as_ref() {
+            if *built == generation {
+                return objects.clone();
+            }
+        }
+        // Built under the stores' lock, so the generation recorded is the one built from.
+        let (generation, objects) = {
+            let stores = self.shared.stores();
+            (stores.generation(), Arc::new(stores.build()))
+        };
+        *view = Some((generation, objects.clone()));
+        objects
+    }
+}
+
+#[cfg(test)]
+mod tests;
