@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::types::{ResourceType, ISIMAGE, ISTAG, TYPES};
+use super::types::{ResourceType, TYPES, VIRTUAL};
 
 /// Non-stored review resources, listed so discovery matches what the routes serve.
 const REVIEWS: &[(&str, &str, &str, &str, bool)] = &[
@@ -102,7 +102,11 @@ fn resource_doc(t: &ResourceType) -> Value {
     let verbs: &[&str] = match t.plural {
         "imagestreamimages" => &["get"],
         "imagestreamtags" => &["create", "delete", "get", "list", "patch", "update"],
-        _ => &["create", "delete", "get", "list", "patch", "update"],
+        "imagetags" => &["create", "delete", "get", "list", "update"],
+        "imagestreammappings" | "imagestreamimports" => &["create"],
+        _ => &[
+            "create", "delete", "get", "list", "patch", "update", "watch",
+        ],
     };
     json!({
         "name": t.plural, "singularName": t.kind.to_lowercase(), "namespaced": t.namespaced,
@@ -113,7 +117,7 @@ fn resource_doc(t: &ResourceType) -> Value {
 pub fn resource_list(g: &str, v: &str) -> Option<Value> {
     let mut resources: Vec<Value> = TYPES
         .iter()
-        .chain([&ISTAG, &ISIMAGE])
+        .chain(VIRTUAL)
         .filter(|t| t.group == g && t.version == v)
         .map(resource_doc)
         .collect();

@@ -21,11 +21,15 @@ mod rollouts;
 mod routes;
 mod routes_apps;
 mod routes_image;
+mod routes_imageops;
+mod routes_imagetag;
 mod routes_rbac;
 mod seed;
 mod server;
 mod store;
 mod types;
+mod watch;
+mod webhook;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,6 +44,7 @@ pub use rbac::UserInfo;
 pub use rollouts::RolloutOutcome;
 pub use seed::SeedReport;
 pub use types::res;
+pub use webhook::Webhook;
 
 /// The bearer token of the default identity; tests grep output to prove it is never printed.
 pub const DEFAULT_TOKEN: &str = "sha256~SECRET-TOKEN-do-not-print";
@@ -60,12 +65,22 @@ pub(crate) struct World {
     /// When false (default) every authenticated-or-not request is allowed.
     pub enforce_rbac: bool,
     pub rollouts: rollouts::Rollouts,
+    /// The "external registry" imports see: pull spec by tag → digest (`registry_set`).
+    pub registry: BTreeMap<String, String>,
+    /// The validating admission webhook writes to image resources go through (`set_webhook`).
+    pub webhook: Option<Webhook>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub world: Mutex<World>,
     pub acct: Arc<faults::Accounting>,
+    /// Bumped to end every open watch stream (`break_watches`, and when the emulator stops).
+    pub watch_breaker: tokio::sync::watch::Sender<u64>,
+    /// Every AdmissionReview sent to the webhook, in order.
+    pub webhook_calls: Mutex<Vec<Value>>,
+    /// Added to every request before it is served (`set_latency`), in microseconds.
+    pub latency_us: std::sync::atomic::AtomicU64,
 }
 
 /// Start-up options; `Emulator::start()` uses the defaults.
@@ -104,10 +119,15 @@ impl Builder {
             identities,
             enforce_rbac: false,
             rollouts: Default::default(),
+            registry: BTreeMap::new(),
+            webhook: None,
         };
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             acct: Arc::default(),
+            watch_breaker: tokio::sync::watch::Sender::new(0),
+            webhook_calls: Mutex::new(Vec::new()),
+            latency_us: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -144,6 +164,8 @@ impl Drop for Emulator {
         for t in &self.tasks {
             t.abort();
         }
+        // Open watch streams run in their own tasks: end them too.
+        self.break_watches();
     }
 }
 
@@ -222,6 +244,15 @@ impl Emulator {
         controllers::reconcile(&mut w);
     }
 
+    /// Makes an import of `pull_spec` (a pull spec by tag, e.g. `quay.io/acme/app:1.2`) resolve
+    /// to `digest`, as the external registry would. A pull spec by digest needs no entry: it
+    /// resolves when an Image of that digest is stored.
+    pub fn registry_set(&self, pull_spec: &str, digest: &str) {
+        self.world()
+            .registry
+            .insert(pull_spec.to_string(), digest.to_string());
+    }
+
     /// The stored object (`resource` is a `res::*` key such as `res::IMAGESTREAMS`).
     pub fn object(&self, resource: &str, ns: &str, name: &str) -> Option<Value> {
         self.world().store.get(resource, ns, name).cloned()
@@ -285,6 +316,43 @@ impl Emulator {
         controllers::reconcile(&mut self.world());
     }
 
+    // ---- watches -------------------------------------------------------------------------
+
+    /// Ends every open watch stream now, as an apiserver restart or a load balancer does;
+    /// clients re-watch from their last resourceVersion.
+    pub fn break_watches(&self) {
+        self.shared.watch_breaker.send_modify(|n| *n += 1);
+    }
+
+    /// Forgets the watch history: the next watch from any earlier resourceVersion gets an
+    /// `ERROR` event with a 410 `Expired` Status (so the client re-lists). Open watches go on.
+    pub fn expire_watch_history(&self) {
+        self.world().store.expire_changes();
+    }
+
+    /// The store's current resourceVersion (what a LIST would report).
+    pub fn resource_version(&self) -> String {
+        self.world().store.resource_version()
+    }
+
+    // ---- admission webhook ---------------------------------------------------------------
+
+    /// From now on every CREATE/UPDATE/DELETE request on imagestreamtags, imagetags,
+    /// imagestreams, imagestreammappings and imagestreamimports is sent to `hook` before it is
+    /// stored (`failurePolicy: Fail`). Writes the server makes itself are not.
+    pub fn set_webhook(&self, hook: Webhook) {
+        self.world().webhook = Some(hook);
+    }
+
+    pub fn clear_webhook(&self) {
+        self.world().webhook = None;
+    }
+
+    /// The AdmissionReviews sent so far (`admission.k8s.io/v1`, `request` filled), in order.
+    pub fn webhook_calls(&self) -> Vec<Value> {
+        lock(&self.shared.webhook_calls).clone()
+    }
+
     // ---- identities and RBAC -------------------------------------------------------------
 
     /// Enforce RBAC on every request for the token's identity (403 Forbidden when denied).
@@ -308,6 +376,15 @@ impl Emulator {
     }
 
     // ---- faults and accounting -----------------------------------------------------------
+
+    /// Every request (watches included) waits `latency` before it is served, as over a WAN
+    /// link to a busy API server; concurrent requests wait side by side. Zero turns it off.
+    pub fn set_latency(&self, latency: Duration) {
+        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.shared
+            .latency_us
+            .store(us, std::sync::atomic::Ordering::SeqCst);
+    }
 
     pub fn inject(&self, rule: FaultRule) {
         self.shared.acct.add_rule(rule);

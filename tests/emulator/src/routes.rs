@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::errors::{ApiError, ApiResult};
 use super::rbac::{authorize, Attributes, UserInfo};
 use super::store::{bump_generation, field_selector_matches, label_selector_matches, Store};
-use super::types::{by_path, meta_str, ResourceType};
+use super::types::{by_key, by_path, meta_str, ResourceType};
 use super::{controllers, discovery, routes_apps, routes_image, routes_rbac, World};
 
 /// A parsed request, identity included.
@@ -50,7 +50,7 @@ fn not_served() -> ApiError {
     )
 }
 
-fn parse_target(segs: &[&str]) -> Option<Target> {
+pub fn parse_target(segs: &[&str]) -> Option<Target> {
     let (group, version, rest) = match segs {
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
@@ -108,14 +108,73 @@ pub fn attributes(req: &Req, t: &Target) -> Attributes {
     }
 }
 
-/// Serves one request against the world; controllers run after every successful write.
-pub fn dispatch(w: &mut World, req: &Req) -> ApiResult<Reply> {
-    let segs: Vec<&str> = req
-        .path
+pub fn path_segments(req: &Req) -> Vec<&str> {
+    req.path
         .trim_matches('/')
         .split('/')
         .filter(|s| !s.is_empty())
-        .collect();
+        .collect()
+}
+
+/// RBAC for a resource request (self-reviews are open to everyone, as on the real server).
+fn authorize_request(w: &World, req: &Req, t: &Target) -> ApiResult<()> {
+    let is_self_review = matches!(
+        t.plural.as_str(),
+        "selfsubjectaccessreviews" | "selfsubjectreviews"
+    );
+    if w.enforce_rbac && !is_self_review {
+        let a = attributes(req, t);
+        if !authorize(&w.store, &req.user, &a).0 {
+            let u = &req.user.username;
+            return Err(ApiError::forbidden(
+                u,
+                &a.verb,
+                &a.group,
+                &a.combined(),
+                &a.name,
+                &a.namespace,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `GET …?watch=true` (or `1`): such a request is answered by [`watch`], not [`dispatch`].
+pub fn is_watch(req: &Req) -> bool {
+    req.method == "GET"
+        && req
+            .query
+            .get("watch")
+            .is_some_and(|w| w == "true" || w == "1")
+}
+
+/// Admits a watch under the world lock: RBAC (`watch` verb), the type, selectors, the start point.
+pub fn watch(w: &World, req: &Req) -> ApiResult<super::watch::WatchStart> {
+    let segs = path_segments(req);
+    let t = parse_target(&segs).ok_or_else(not_served)?;
+    authorize_request(w, req, &t)?;
+    if !t.sub.is_empty() {
+        return Err(not_served());
+    }
+    let rt = by_path(&t.group, &t.version, &t.plural).ok_or_else(not_served)?;
+    if by_key(&rt.key()).is_none() {
+        // ImageStreamTags and ImageStreamImages are virtual: the real server does not watch them.
+        return Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "the server does not allow this method on the requested resource ({})",
+                rt.plural
+            ),
+        ));
+    }
+    let ns = (rt.namespaced && !t.ns.is_empty()).then_some(t.ns.as_str());
+    super::watch::start(&w.store, &req.query, &rt, ns, &t.name)
+}
+
+/// Serves one request against the world; controllers run after every successful write.
+pub fn dispatch(w: &mut World, req: &Req) -> ApiResult<Reply> {
+    let segs = path_segments(req);
     match segs.as_slice() {
         ["version"] => return Ok((200, discovery::version())),
         ["api"] => return Ok((200, discovery::core_versions())),
@@ -134,31 +193,20 @@ pub fn dispatch(w: &mut World, req: &Req) -> ApiResult<Reply> {
         _ => {}
     }
     let t = parse_target(&segs).ok_or_else(not_served)?;
-    let is_self_review = matches!(
-        t.plural.as_str(),
-        "selfsubjectaccessreviews" | "selfsubjectreviews"
-    );
-    if w.enforce_rbac && !is_self_review {
-        let a = attributes(req, &t);
-        if !authorize(&w.store, &req.user, &a).0 {
-            let u = &req.user.username;
-            return Err(ApiError::forbidden(
-                u,
-                &a.verb,
-                &a.group,
-                &a.combined(),
-                &a.name,
-                &a.namespace,
-            ));
-        }
-    }
+    authorize_request(w, req, &t)?;
     let reply = match (t.group.as_str(), t.plural.as_str()) {
         ("authorization.k8s.io" | "authentication.k8s.io" | "authorization.openshift.io", _) => {
             routes_rbac::review(w, req, &t)
         }
-        ("image.openshift.io", "imagestreams" | "imagestreamtags" | "imagestreamimages") => {
-            routes_image::serve(w, req, &t)
-        }
+        (
+            "image.openshift.io",
+            "imagestreams"
+            | "imagestreamtags"
+            | "imagestreamimages"
+            | "imagetags"
+            | "imagestreammappings"
+            | "imagestreamimports",
+        ) => routes_image::serve(w, req, &t),
         ("apps.openshift.io", "deploymentconfigs") | ("apps", "deployments") => {
             routes_apps::serve(w, req, &t)
         }
@@ -246,15 +294,8 @@ pub fn get(store: &Store, t: &ResourceType, ns: &str, name: &str) -> ApiResult<V
 }
 
 fn list(store: &Store, req: &Req, t: &ResourceType, tg: &Target) -> ApiResult<Reply> {
-    if req
-        .query
-        .get("watch")
-        .is_some_and(|w| w == "true" || w == "1")
-    {
-        return Err(ApiError::bad_request(
-            "the emulator does not serve watches; poll with GET/LIST",
-        ));
-    }
+    // `limit` is ignored: the whole list comes in one page, without a `continue` token (which
+    // clients must accept: the server may always return fewer pages than asked).
     let ns = (t.namespaced && !tg.ns.is_empty()).then_some(tg.ns.as_str());
     let labels = req
         .query

@@ -10,7 +10,7 @@ use super::store::Store;
 use super::types::{by_key, meta_str, res, ResourceType, ISIMAGE, ISTAG};
 use super::World;
 
-fn stream_type() -> ResourceType {
+pub fn stream_type() -> ResourceType {
     by_key(res::IMAGESTREAMS).unwrap_or(ISTAG)
 }
 
@@ -30,18 +30,50 @@ fn can_pull(store: &Store, user: &UserInfo, enforce: bool, ns: &str, stream: &st
 
 pub fn serve(w: &mut World, req: &Req, t: &Target) -> ApiResult<Reply> {
     let (enforce, user) = (w.enforce_rbac, req.user.clone());
-    let store = &mut w.store;
+    let World {
+        store, registry, ..
+    } = w;
     match t.plural.as_str() {
         "imagestreams" => streams(store, req, t, enforce, &user),
+        "imagetags" => super::routes_imagetag::serve(store, req, t, enforce, &user),
+        "imagestreammappings" | "imagestreamimports"
+            if req.method != "POST" || !t.name.is_empty() =>
+        {
+            Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                format!("{} only accepts create (POST)", t.plural),
+            ))
+        }
+        "imagestreammappings" => super::routes_imageops::create_mapping(store, req.body()?, &t.ns),
+        "imagestreamimports" => {
+            super::routes_imageops::create_import(store, registry, req.body()?, &t.ns)
+        }
         "imagestreamtags" => match (req.method.as_str(), t.name.is_empty()) {
             ("GET", true) => list_istags(store, &t.ns),
             ("GET", false) => get_istag(store, &t.ns, &t.name),
-            ("PUT", false) => write_istag(store, req, &t.ns, &t.name, false, enforce),
+            ("PUT", false) => write_istag(
+                store,
+                (&user, enforce),
+                req.body()?,
+                &t.ns,
+                &t.name,
+                false,
+                &ISTAG,
+            ),
             ("POST", true) => {
                 let name = meta_str(req.body()?, "name").to_string();
-                write_istag(store, req, &t.ns, &name, true, enforce)
+                write_istag(
+                    store,
+                    (&user, enforce),
+                    req.body()?,
+                    &t.ns,
+                    &name,
+                    true,
+                    &ISTAG,
+                )
             }
-            ("DELETE", false) => delete_istag(store, &t.ns, &t.name),
+            ("DELETE", false) => delete_tag(store, &t.ns, &t.name, &ISTAG),
             _ => Err(ApiError::new(
                 405,
                 "MethodNotAllowed",
@@ -110,7 +142,7 @@ fn streams(
     }
 }
 
-fn split_istag(name: &str) -> ApiResult<(&str, &str)> {
+pub fn split_istag(name: &str) -> ApiResult<(&str, &str)> {
     name.split_once(':')
         .filter(|(s, t)| !s.is_empty() && !t.is_empty())
         .ok_or_else(|| {
@@ -152,15 +184,16 @@ fn list_istags(store: &Store, ns: &str) -> ApiResult<Reply> {
 }
 
 /// ImageStreamTag Update (PUT) / Create (POST), openshift-apiserver imagestreamtag/rest.go.
-fn write_istag(
+/// `body` is an ImageStreamTag (ImageTag writes are translated into one).
+pub fn write_istag(
     store: &mut Store,
-    req: &Req,
+    (user, enforce): (&UserInfo, bool),
+    body: &Value,
     ns: &str,
     name: &str,
     create: bool,
-    enforce: bool,
+    t: &ResourceType,
 ) -> ApiResult<Reply> {
-    let body = req.body()?;
     let (stream_name, tag) = split_istag(name)?;
     let body_name = meta_str(body, "name");
     if !body_name.is_empty() && body_name != name {
@@ -172,10 +205,10 @@ fn write_istag(
     let old = store.get(res::IMAGESTREAMS, ns, stream_name).cloned();
     let mut stream = match &old {
         Some(s) if !create && !rv.is_empty() && rv != meta_str(s, "resourceVersion") => {
-            return Err(ApiError::conflict(&ISTAG, name));
+            return Err(ApiError::conflict(t, name));
         }
         Some(s) => s.clone(),
-        None if !create && !rv.is_empty() => return Err(ApiError::not_found(&ISTAG, name)),
+        None if !create && !rv.is_empty() => return Err(ApiError::not_found(t, name)),
         None => {
             let mut s = json!({
                 "metadata": { "name": stream_name, "namespace": ns },
@@ -194,14 +227,14 @@ fn write_istag(
     };
     let existing = spec_tag(&stream, tag).cloned();
     if create && existing.is_some() {
-        return Err(ApiError::already_exists(&ISTAG, name));
+        return Err(ApiError::already_exists(t, name));
     }
     let mut tagref = match (&body["tag"], &existing) {
         (Value::Object(_), _) => body["tag"].clone(),
         (_, Some(e)) => e.clone(),
         _ => {
             return Err(ApiError::invalid(
-                &ISTAG,
+                t,
                 name,
                 "tag",
                 "Required value: tag is required",
@@ -212,12 +245,11 @@ fn write_istag(
     // The spec tag's annotations are exactly the ISTag's metadata.annotations (wiped if absent).
     tagref["annotations"] = body["metadata"]["annotations"].clone();
     let tags = super::types::arr_mut(super::types::obj_mut_value(&mut stream, "spec"), "tags");
-    match tags.iter_mut().find(|t| t["name"] == tag) {
+    match tags.iter_mut().find(|x| x["name"] == tag) {
         Some(slot) => *slot = tagref,
         None => tags.push(tagref),
     }
-    let user = req.user.clone();
-    let check = |ns: &str, s: &str| can_pull(store, &user, enforce, ns, s);
+    let check = |ns: &str, s: &str| can_pull(store, user, enforce, ns, s);
     apply_spec_changes(store, old.as_ref(), &mut stream, &check)?;
     let stored = match old {
         Some(_) => store.put(&stream_type(), stream),
@@ -227,13 +259,14 @@ fn write_istag(
     Ok((if existing.is_some() { 200 } else { 201 }, istag))
 }
 
-/// DELETE removes both the spec tag and the status history of the tag.
-fn delete_istag(store: &mut Store, ns: &str, name: &str) -> ApiResult<Reply> {
+/// DELETE removes both the spec tag and the status history of the tag (ImageStreamTag or
+/// ImageTag `t`, which names the object in errors and the answer).
+pub fn delete_tag(store: &mut Store, ns: &str, name: &str, t: &ResourceType) -> ApiResult<Reply> {
     let (stream_name, tag) = split_istag(name)?;
     let mut stream = store
         .get(res::IMAGESTREAMS, ns, stream_name)
         .cloned()
-        .ok_or_else(|| ApiError::not_found(&ISTAG, name))?;
+        .ok_or_else(|| ApiError::not_found(t, name))?;
     let mut found = false;
     for (section, key) in [("spec", "name"), ("status", "tag")] {
         if let Some(tags) = stream[section]["tags"].as_array_mut() {
@@ -243,10 +276,10 @@ fn delete_istag(store: &mut Store, ns: &str, name: &str) -> ApiResult<Reply> {
         }
     }
     if !found {
-        return Err(ApiError::not_found(&ISTAG, name));
+        return Err(ApiError::not_found(t, name));
     }
     let generation = stream["metadata"]["generation"].as_i64().unwrap_or(1);
     stream["metadata"]["generation"] = json!(generation + 1);
     store.put(&stream_type(), stream);
-    Ok((200, success_status(&ISTAG, name)))
+    Ok((200, success_status(t, name)))
 }

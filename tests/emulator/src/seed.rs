@@ -235,6 +235,22 @@ pub fn push_image(store: &mut Store, ns: &str, stream_name: &str, tag: &str, ima
     let generation = stream["metadata"]["generation"].as_i64().unwrap_or(1);
     let event = json!({ "created": super::types::now(), "dockerImageReference": pull, "image": digest, "generation": generation });
     add_tag_event(&mut stream, tag, event.clone());
+    update_tracking_tags(&mut stream, ns, stream_name, tag, &event);
+    match store.get(res::IMAGESTREAMS, ns, stream_name) {
+        Some(_) => store.put(&stream_type(), stream),
+        None => store.seed(&stream_type(), stream),
+    };
+}
+
+/// UpdateTrackingTags: spec tags that follow `<stream>:<tag>` (an alias, `oc tag --alias`) get
+/// the same event as `tag`, in the same write; no request names them.
+pub fn update_tracking_tags(
+    stream: &mut Value,
+    ns: &str,
+    stream_name: &str,
+    tag: &str,
+    event: &Value,
+) {
     let tracking: Vec<String> = stream["spec"]["tags"]
         .as_array()
         .into_iter()
@@ -247,10 +263,6 @@ pub fn push_image(store: &mut Store, ns: &str, stream_name: &str, tag: &str, ima
         .map(|t| str_at(t, "/name").to_string())
         .collect();
     for t in tracking {
-        add_tag_event(&mut stream, &t, event.clone());
+        add_tag_event(stream, &t, event.clone());
     }
-    match store.get(res::IMAGESTREAMS, ns, stream_name) {
-        Some(_) => store.put(&stream_type(), stream),
-        None => store.seed(&stream_type(), stream),
-    };
 }

@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::errors::{json_response, ApiError};
 use super::faults::Fault;
 use super::rbac::UserInfo;
-use super::routes::{dispatch, Req};
+use super::routes::{dispatch, is_watch, watch, Req};
 use super::{lock, Shared};
 
 /// Per-connection switch: once set, every read/write fails, so hyper drops the connection
@@ -187,6 +187,10 @@ async fn handle(
     if !admission.delay.is_zero() {
         tokio::time::sleep(admission.delay).await;
     }
+    let latency = shared.latency_us.load(Ordering::SeqCst);
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_micros(latency)).await;
+    }
     let user = {
         let w = lock(&shared.world);
         match token.as_deref().and_then(|t| w.identities.get(t)) {
@@ -241,18 +245,67 @@ async fn handle(
                     content_type,
                     user,
                 };
-                let result = dispatch(&mut lock(&shared.world), &req);
-                match result {
+                if is_watch(&req) {
+                    let started = watch(&lock(&shared.world), &req);
+                    match started {
+                        Ok(ws) => {
+                            // The stream outlives the request: it is not counted as in flight.
+                            shared.acct.finish(admission.seq, &username, Some(200));
+                            return crate::watch::response(ws, shared.watch_breaker.subscribe());
+                        }
+                        Err(e) => {
+                            shared.acct.finish(admission.seq, &username, Some(e.code));
+                            return e.into_response();
+                        }
+                    }
+                }
+                let (result, warnings) = admit_and_dispatch(&shared, &req).await;
+                let (code, mut response) = match result {
                     Ok((code, v)) => (
                         code,
                         json_response(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &v),
                     ),
                     Err(e) => (e.code, e.into_response()),
+                };
+                for text in warnings {
+                    // The API server relays webhook warnings as RFC 7234 warning headers.
+                    let value = format!("299 - \"{}\"", text.replace('"', "'"));
+                    if let Ok(v) = http::HeaderValue::from_str(&value) {
+                        response.headers_mut().append(http::header::WARNING, v);
+                    }
                 }
+                (code, response)
             }
         },
     };
     shared.acct.finish(admission.seq, &username, Some(code));
     drop(admission.guard);
     response
+}
+
+/// Runs the admission webhook (when one is set and the request is matched) without the world
+/// lock, then serves the request under it: a denial or a failed call stores nothing.
+async fn admit_and_dispatch(
+    shared: &Shared,
+    req: &Req,
+) -> (super::errors::ApiResult<super::routes::Reply>, Vec<String>) {
+    let hook = lock(&shared.world).webhook.clone();
+    let planned = match &hook {
+        Some(_) => crate::webhook::plan(&lock(&shared.world), req),
+        None => None,
+    };
+    let mut warnings = Vec::new();
+    if let (Some(hook), Some(plan)) = (&hook, &planned) {
+        lock(&shared.webhook_calls).push(plan.review.clone());
+        match crate::webhook::call(hook, plan).await {
+            Ok(w) => warnings = w,
+            Err(e) => return (Err(e), Vec::new()),
+        }
+    }
+    let mut w = lock(&shared.world);
+    let result = match &planned {
+        Some(plan) => crate::webhook::still_current(&w, plan).and_then(|()| dispatch(&mut w, req)),
+        None => dispatch(&mut w, req),
+    };
+    (result, warnings)
 }

@@ -6,16 +6,19 @@ use serde_json::{json, Value};
 
 use super::errors::{ApiError, ApiResult};
 use super::types::{meta_str, now, obj_mut, ResourceType};
+use super::watch::ChangeLog;
 
 /// (resource key such as `imagestreams.image.openshift.io`, namespace or "", name).
 pub type ObjKey = (String, String, String);
 
-/// Every object of the fake cluster. `resourceVersion` is one global counter, as in etcd.
-#[derive(Debug, Default)]
+/// Every object of the fake cluster. `resourceVersion` is one global counter, as in etcd; every
+/// write is also recorded in `changes`, which watches replay and follow.
+#[derive(Debug)]
 pub struct Store {
     objects: BTreeMap<ObjKey, Value>,
     rv: u64,
     uids: u64,
+    pub changes: ChangeLog,
 }
 
 fn key(resource: &str, ns: &str, name: &str) -> ObjKey {
@@ -29,7 +32,32 @@ impl Store {
             objects: BTreeMap::new(),
             rv: 1000,
             uids: 0,
+            changes: ChangeLog::new(1000),
         }
+    }
+
+    /// The current global resourceVersion as a number (watch bookkeeping).
+    pub fn rv(&self) -> u64 {
+        self.rv
+    }
+
+    /// Forgets the watch history (as a compaction does). The counter moves on by one, so
+    /// every resourceVersion handed out so far is too old to watch from, while a fresh LIST
+    /// reports one that is not.
+    pub fn expire_changes(&mut self) {
+        self.rv += 1;
+        self.changes.expire(self.rv);
+    }
+
+    /// Stores `obj` under `k` and records the change for watchers.
+    fn insert(&mut self, k: ObjKey, obj: Value) {
+        let kind = if self.objects.contains_key(&k) {
+            "MODIFIED"
+        } else {
+            "ADDED"
+        };
+        self.changes.record(self.rv, &k.0, &k.1, kind, obj.clone());
+        self.objects.insert(k, obj);
     }
 
     /// The current global resourceVersion (what a LIST reports).
@@ -96,7 +124,7 @@ impl Store {
         meta.insert("resourceVersion".into(), json!(rv));
         meta.insert("creationTimestamp".into(), json!(now()));
         meta.insert("generation".into(), json!(1));
-        self.objects.insert(key(&t.key(), ns, &name), obj.clone());
+        self.insert(key(&t.key(), ns, &name), obj.clone());
         Ok(obj)
     }
 
@@ -128,7 +156,7 @@ impl Store {
         if !meta.get("generation").is_some_and(Value::is_i64) {
             meta.insert("generation".into(), generation);
         }
-        self.objects.insert(k, obj.clone());
+        self.insert(k, obj.clone());
         obj
     }
 
@@ -155,14 +183,18 @@ impl Store {
             String::new()
         };
         let name = meta_str(&obj, "name").to_string();
-        self.objects.insert(key(&t.key(), &ns, &name), obj.clone());
+        self.insert(key(&t.key(), &ns, &name), obj.clone());
         obj
     }
 
     pub fn remove(&mut self, resource: &str, ns: &str, name: &str) -> Option<Value> {
         let gone = self.objects.remove(&key(resource, ns, name));
-        if gone.is_some() {
-            self.next_rv();
+        if let Some(obj) = &gone {
+            // A DELETED event carries the object's last state at the deletion's resourceVersion.
+            let rv = self.next_rv();
+            let mut last = obj.clone();
+            last["metadata"]["resourceVersion"] = json!(rv);
+            self.changes.record(self.rv, resource, ns, "DELETED", last);
         }
         gone
     }

@@ -133,10 +133,29 @@ pub const ISIMAGE: ResourceType = rt(
     true,
 );
 
+pub const ITAG: ResourceType = rt("image.openshift.io", "v1", "imagetags", "ImageTag", true);
+pub const ISMAPPING: ResourceType = rt(
+    "image.openshift.io",
+    "v1",
+    "imagestreammappings",
+    "ImageStreamMapping",
+    true,
+);
+pub const ISIMPORT: ResourceType = rt(
+    "image.openshift.io",
+    "v1",
+    "imagestreamimports",
+    "ImageStreamImport",
+    true,
+);
+
+/// The image resources that are not stored objects (built from or written into streams).
+pub const VIRTUAL: &[ResourceType] = &[ISTAG, ISIMAGE, ITAG, ISMAPPING, ISIMPORT];
+
 pub fn by_path(group: &str, version: &str, plural: &str) -> Option<ResourceType> {
     TYPES
         .iter()
-        .chain([&ISTAG, &ISIMAGE])
+        .chain(VIRTUAL)
         .find(|t| t.group == group && t.version == version && t.plural == plural)
         .copied()
 }

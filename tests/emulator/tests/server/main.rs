@@ -5,9 +5,12 @@
 mod api;
 mod apps;
 mod client;
+mod image_writes;
 mod images;
 mod rbac_faults;
 mod seeds;
+mod watch;
+mod webhook;
 
 use std::time::{Duration, Instant};
 

@@ -162,3 +162,25 @@ where
     }
     out
 }
+
+#[tokio::test]
+async fn set_latency_delays_every_request_until_turned_off() {
+    let emu = seeded().await;
+    let client = emu.client();
+    let latency = Duration::from_millis(300);
+    emu.set_latency(latency);
+    // Two requests at once: both wait, side by side (a lower bound only, never an upper one).
+    let stream = format!("{IS}/simple-app");
+    let started = Instant::now();
+    let (a, b) = tokio::join!(
+        call(&client, "GET", &stream, None),
+        call(&client, "GET", DC, None),
+    );
+    a.unwrap();
+    b.unwrap();
+    assert!(started.elapsed() >= latency, "{:?}", started.elapsed());
+    assert_eq!(emu.count("GET", &stream), 1);
+
+    emu.set_latency(Duration::ZERO);
+    call(&client, "GET", DC, None).await.unwrap();
+}
