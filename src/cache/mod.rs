@@ -1,9 +1,9 @@
 //! The admission server's view of the cluster: watches that keep, in memory, every object the
 //! facts need, so that an admission decision makes no API call.
 //!
-//! One task per [`WATCHED`] kind runs kube's `watcher` into that kind's store ([`store`]); every
-//! object is cut down to the slim `openshift` type on arrival ([`slim`]). Readers get one shared
-//! `Arc<ClusterObjects>`, rebuilt at most once per generation of changes, and only when read.
+//! One task per [`WATCHED`] kind runs kube's `watcher` into the stores ([`store`]); every object
+//! is cut down to the slim `openshift` type on arrival ([`slim`]). Readers share one
+//! `Arc<ClusterObjects>`, updated change by change on two copies ([`view`]), never rebuilt.
 //!
 //! The client given to [`Cache::start`] must not carry the `--request-timeout` deadline: a
 //! watch is a request that lasts minutes by design. Build it with
@@ -12,6 +12,7 @@
 
 mod slim;
 mod store;
+mod view;
 mod watch;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -23,7 +24,8 @@ use crate::cluster::ConnectOptions;
 use crate::gather::ClusterObjects;
 
 pub use slim::{Key, Object};
-pub use store::{Change, KindStatus, Status, Stores, ORIGIN};
+pub use store::{Change, KindStatus, Status, Stores};
+pub use view::ORIGIN;
 
 /// One kind of object the cache lists and watches (all namespaces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,19 +97,28 @@ pub fn watch_options(opts: &ConnectOptions) -> ConnectOptions {
 }
 
 /// What the watch tasks and readers share.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Shared {
+    /// The writer's state; readers never take this lock.
     stores: Mutex<Stores>,
-    /// The view readers get, and the generation of the stores it was built from. Its lock is
-    /// held while rebuilding, so concurrent readers wait for one rebuild instead of each
-    /// doing their own.
-    view: Mutex<Option<(u64, Arc<ClusterObjects>)>>,
+    /// What readers lock, briefly, to clone the current view.
+    published: view::Published,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        let stores = Stores::default();
+        Shared {
+            published: stores.published(),
+            stores: Mutex::new(stores),
+        }
+    }
 }
 
 impl Shared {
     fn stores(&self) -> MutexGuard<'_, Stores> {
-        // A panic while holding the lock leaves the stores as they were between two events:
-        // still a state the watch could have produced, so keep serving it.
+        // A panic while holding the lock leaves the stores between two events: still a state
+        // the watch could have produced, so keep serving it.
         self.stores.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -150,9 +161,12 @@ impl Cache {
         Cache::default()
     }
 
-    /// Applies one change to the store of `WATCHED[kind]`, as a watch would.
+    /// Applies one change to the store of `WATCHED[kind]` and publishes it at once, as a
+    /// watch would (tests, benchmarks).
     pub fn apply(&self, kind: usize, change: Change) {
-        self.shared.stores().apply(kind, change);
+        let mut stores = self.shared.stores();
+        stores.apply(kind, change);
+        stores.publish(true);
     }
 
     /// Every kind has completed its first list. Never goes back to false: a broken watch
@@ -166,32 +180,21 @@ impl Cache {
         self.shared.stores().status()
     }
 
-    /// Objects held per kind (`tollgate_cache_objects{kind}`).
+    /// Objects per kind in the current view (`tollgate_cache_objects{kind}`); never takes the
+    /// writer's lock.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        self.shared.stores().counts()
+        let view = self.objects();
+        WATCHED
+            .iter()
+            .map(|w| (w.kind, view::count(&view, w.kind)))
+            .collect()
     }
 
-    /// A consistent view of every store for one decision. Shared by concurrent readers and
-    /// rebuilt only when the stores changed since the last one was built.
+    /// A consistent view of every store for one decision: shared by concurrent readers, kept
+    /// up to date change by change (never rebuilt per request). Keep it for one decision
+    /// only: a view held for long makes the next change copy it.
     pub fn objects(&self) -> Arc<ClusterObjects> {
-        let generation = self.shared.stores().generation();
-        let mut view = self
-            .shared
-            .view
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some((built, objects)) = view.as_ref() {
-            if *built == generation {
-                return objects.clone();
-            }
-        }
-        // Built under the stores' lock, so the generation recorded is the one built from.
-        let (generation, objects) = {
-            let stores = self.shared.stores();
-            (stores.generation(), Arc::new(stores.build()))
-        };
-        *view = Some((generation, objects.clone()));
-        objects
+        view::read(&self.shared.published)
     }
 }
 

@@ -1,28 +1,28 @@
-//! The stores behind the cache: per watched kind, the last good list kept up to date by watch
-//! events, a re-list filled on the side and swapped in whole, and readiness.
+//! The writer's side of the cache: per watched kind, a re-list filled on the side and swapped
+//! in whole at its end, readiness, the last error, and the objects that could not be decoded;
+//! changes become [`Op`]s published to the views in batches.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use kube::api::DynamicObject;
 use kube::runtime::watcher::Event;
 
 use super::slim::{decode, key_of, Key, Object};
+use super::view::{count, Op, Published, Unknowns, Views};
 use super::{Watched, WATCHED};
-use crate::gather::{ClusterObjects, Provenance};
+use crate::gather::ClusterObjects;
 
-/// What the cache says in `ClusterObjects::origin`.
-pub const ORIGIN: &str = "admission cache";
-
-/// One watched object as the store keeps it: decoded, or why it could not be.
+/// One watched object as it arrived: decoded, or why it could not be.
 type Entry = Result<Object, String>;
 
-/// One kind's store.
+/// One kind's state.
 #[derive(Debug, Default)]
 struct KindStore {
-    /// The last good state: the last completed list plus the events since.
-    live: BTreeMap<Key, Entry>,
     /// A list in progress (after `Init`, until `InitDone`): never read.
     relist: Option<BTreeMap<Key, Entry>>,
+    /// Objects of the live state that could not be decoded, and why.
+    invalid: BTreeMap<Key, String>,
     /// A list has completed once; never goes back.
     synced: bool,
     last_error: Option<String>,
@@ -69,23 +69,7 @@ impl Status {
     }
 }
 
-/// All kinds' stores and a generation counter bumped by every change readers could see.
-#[derive(Debug)]
-pub struct Stores {
-    kinds: Vec<KindStore>,
-    generation: u64,
-}
-
-impl Default for Stores {
-    fn default() -> Self {
-        Stores {
-            kinds: WATCHED.iter().map(|_| KindStore::default()).collect(),
-            generation: 0,
-        }
-    }
-}
-
-/// A watch event decoded outside the lock, ready to apply.
+/// A watch event decoded outside any lock, ready to apply.
 pub enum Change {
     Init,
     InitApply(Key, Entry),
@@ -95,7 +79,7 @@ pub enum Change {
 }
 
 impl Change {
-    /// Decodes the object of an event of kind `w` (cost paid before taking the stores' lock).
+    /// Decodes the object of an event of kind `w` (cost paid before taking the writer's lock).
     pub fn decode(w: &Watched, event: Event<DynamicObject>) -> Change {
         let keyed = |obj: DynamicObject| (key_of(&obj), decode(w, obj));
         match event {
@@ -114,53 +98,127 @@ impl Change {
     }
 }
 
+/// Every kind's state, the views, and the changes not yet published.
+#[derive(Debug)]
+pub struct Stores {
+    kinds: Vec<KindStore>,
+    views: Views,
+    pending: Vec<Op>,
+    /// The unknowns as last queued, to queue them again only when they change.
+    unknowns: Option<Unknowns>,
+}
+
+impl Default for Stores {
+    /// Nothing synced, and the first view says so.
+    fn default() -> Self {
+        let mut s = Stores {
+            kinds: WATCHED.iter().map(|_| KindStore::default()).collect(),
+            views: Views::default(),
+            pending: Vec::new(),
+            unknowns: None,
+        };
+        let unknowns = s.unknowns();
+        s.unknowns = Some(unknowns.clone());
+        s.pending.push(Op::Unknowns(unknowns));
+        s.publish(true);
+        s
+    }
+}
+
 impl Stores {
-    /// The number of changes readers could have seen so far.
-    pub fn generation(&self) -> u64 {
-        self.generation
+    /// The handle readers lock (never the writer's lock).
+    pub fn published(&self) -> Published {
+        self.views.published()
     }
 
-    /// Applies one event to the store of `WATCHED[kind]` (out of range: ignored).
+    /// Applies one event of `WATCHED[kind]` (out of range: ignored); published by [`Self::publish`].
     pub fn apply(&mut self, kind: usize, change: Change) {
-        let Some(store) = self.kinds.get_mut(kind) else {
+        let (Some(store), Some(w)) = (self.kinds.get_mut(kind), WATCHED.get(kind)) else {
             return;
         };
-        let w = &WATCHED[kind];
         match change {
-            // A re-list starts: the old store keeps answering until it completes.
+            // A re-list starts: the views keep the last good state until it completes.
             Change::Init => store.relist = Some(BTreeMap::new()),
             Change::InitApply(key, entry) => {
                 warn_invalid(w, &key, &entry);
                 store.relist.get_or_insert_default().insert(key, entry);
             }
             Change::InitDone => {
-                store.live = store.relist.take().unwrap_or_default();
+                let mut objects = Vec::new();
+                store.invalid.clear();
+                for (key, entry) in store.relist.take().unwrap_or_default() {
+                    match entry {
+                        Ok(obj) => objects.push(obj),
+                        Err(e) => {
+                            store.invalid.insert(key, e);
+                        }
+                    }
+                }
                 store.synced = true;
                 store.last_error = None;
-                self.generation += 1;
+                self.pending.push(Op::Replace(w.kind, objects));
             }
             Change::Apply(key, entry) => {
                 warn_invalid(w, &key, &entry);
-                store.live.insert(key, entry);
                 store.last_error = None;
-                self.generation += 1;
+                match entry {
+                    Ok(obj) => {
+                        store.invalid.remove(&key);
+                        self.pending.push(Op::Put(obj));
+                    }
+                    Err(e) => {
+                        store.invalid.insert(key.clone(), e);
+                        self.pending.push(Op::Remove(w.kind, key));
+                    }
+                }
             }
             Change::Delete(key) => {
-                store.live.remove(&key);
                 store.last_error = None;
-                self.generation += 1;
+                store.invalid.remove(&key);
+                self.pending.push(Op::Remove(w.kind, key));
             }
         }
     }
 
-    /// Records a failure of `WATCHED[kind]`'s watch; the store keeps what it had.
+    /// Records a failure of `WATCHED[kind]`'s watch; the views keep what they had.
     pub fn failed(&mut self, kind: usize, error: String) {
         if let Some(store) = self.kinds.get_mut(kind) {
             store.last_error = Some(error);
         }
     }
 
+    /// Whether changes wait to be published.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Publishes what is pending, in one batch. Without `force`, only if no reader holds the
+    /// spare view (returns false to be retried); with it, by copying that view if need be.
+    pub fn publish(&mut self, force: bool) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        let unknowns = self.unknowns();
+        if self.unknowns.as_ref() != Some(&unknowns) || unknowns.rolebindings_everywhere {
+            self.unknowns = Some(unknowns.clone());
+            self.pending.push(Op::Unknowns(unknowns));
+        }
+        let batch = std::mem::take(&mut self.pending);
+        match self.views.publish(batch, force) {
+            Ok(()) => true,
+            Err(batch) => {
+                self.pending = batch;
+                false
+            }
+        }
+    }
+
+    pub fn read(&self) -> Arc<ClusterObjects> {
+        self.views.read()
+    }
+
     pub fn status(&self) -> Status {
+        let view = self.read();
         Status(
             WATCHED
                 .iter()
@@ -169,70 +227,40 @@ impl Stores {
                     kind: w.kind,
                     resource: w.resource,
                     synced: s.synced,
-                    objects: s.live.len(),
-                    invalid: s.live.values().filter(|e| e.is_err()).count(),
+                    objects: count(&view, w.kind) + s.invalid.len(),
+                    invalid: s.invalid.len(),
                     last_error: s.last_error.clone(),
                 })
                 .collect(),
         )
     }
 
-    /// Objects held per kind.
-    pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        WATCHED
-            .iter()
-            .zip(&self.kinds)
-            .map(|(w, s)| (w.kind, s.live.len()))
-            .collect()
-    }
-
-    /// A copy of every live store as the facts builder reads objects, each kind sorted by
-    /// namespace and name. What is not known is said, so the facts fail closed: a kind not
-    /// synced yet, or an object that could not be decoded, is a warning, an unreadable RBAC
-    /// read or an unsearched place, never silently absent.
-    pub fn build(&self) -> ClusterObjects {
-        let mut o = ClusterObjects {
-            origin: ORIGIN.into(),
-            provenance: Provenance::Cluster,
-            ..ClusterObjects::default()
-        };
+    /// What the facts must treat as unknown, so they fail closed: a kind not synced yet, or
+    /// an object that could not be decoded, is a warning, an unreadable RBAC read or an
+    /// unsearched place, never silently absent.
+    fn unknowns(&self) -> Unknowns {
+        let mut u = Unknowns::default();
         for (w, store) in WATCHED.iter().zip(&self.kinds) {
             if !store.synced {
-                o.warnings
+                u.warnings
                     .push(format!("the cache has not synced {} yet", w.resource));
-                unknown(&mut o, w, None);
+                unknown(&mut u, w, None);
             }
-            for ((ns, name), entry) in &store.live {
-                match entry {
-                    Ok(obj) => push(&mut o, obj.clone()),
-                    Err(e) => {
-                        let who = if ns.is_empty() {
-                            name.clone()
-                        } else {
-                            format!("{ns}/{name}")
-                        };
-                        o.warnings
-                            .push(format!("the cache could not read {} {who}: {e}", w.kind));
-                        unknown(&mut o, w, Some((ns, name)));
-                    }
-                }
+            for ((ns, name), e) in &store.invalid {
+                let who = if ns.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{ns}/{name}")
+                };
+                u.warnings
+                    .push(format!("the cache could not read {} {who}: {e}", w.kind));
+                unknown(&mut u, w, Some((ns, name)));
             }
         }
-        if !self.synced("RoleBinding") {
-            // RoleBindings may be missing from any namespace the facts could involve.
-            let mut namespaces: Vec<String> = o
-                .streams
-                .iter()
-                .map(|s| s.metadata.ns().to_string())
-                .chain(o.dcs.iter().map(|d| d.metadata.ns().to_string()))
-                .chain(o.deployments.iter().map(|d| d.metadata.ns().to_string()))
-                .collect();
-            namespaces.sort();
-            namespaces.dedup();
-            o.unreadable
-                .extend(namespaces.iter().map(|ns| format!("rolebindings in {ns}")));
-        }
-        o
+        // RoleBindings may be missing from any namespace the facts could involve: the view
+        // names them as it applies this (it knows the namespaces).
+        u.rolebindings_everywhere = !self.synced("RoleBinding");
+        u
     }
 
     fn synced(&self, kind: &str) -> bool {
@@ -252,34 +280,20 @@ fn warn_invalid(w: &Watched, key: &Key, entry: &Entry) {
 
 /// What an object (or a whole kind, `at: None`) that the cache cannot read means for the
 /// facts: RBAC reads become unreadable, workload lists unsearched (the follower may be there).
-fn unknown(o: &mut ClusterObjects, w: &Watched, at: Option<(&String, &String)>) {
+fn unknown(u: &mut Unknowns, w: &Watched, at: Option<(&String, &String)>) {
     match (w.kind, at) {
         ("RoleBinding", Some((ns, _))) => {
-            o.unreadable.insert(format!("rolebindings in {ns}"));
+            u.unreadable.insert(format!("rolebindings in {ns}"));
         }
         ("ClusterRoleBinding", _) => {
-            o.unreadable.insert("clusterrolebindings".into());
+            u.unreadable.insert("clusterrolebindings".into());
         }
-        ("DeploymentConfig" | "Deployment", Some((ns, name))) => o
+        ("DeploymentConfig" | "Deployment", Some((ns, name))) => u
             .unsearched
             .push(format!("{} {ns}/{name} (unreadable)", w.resource)),
-        ("DeploymentConfig" | "Deployment", None) => o
+        ("DeploymentConfig" | "Deployment", None) => u
             .unsearched
             .push(format!("{} (the cache has not synced)", w.resource)),
         _ => {}
-    }
-}
-
-fn push(o: &mut ClusterObjects, obj: Object) {
-    match obj {
-        Object::Stream(s) => o.streams.push(s),
-        Object::Image(i) => o.images.push(*i),
-        Object::Dc(d) => o.dcs.push(*d),
-        Object::Deployment(d) => o.deployments.push(*d),
-        Object::Rc(r) => o.rcs.push(r),
-        Object::RoleBinding(b) => o.rolebindings.push(b),
-        Object::ClusterRoleBinding(b) => o.clusterrolebindings.push(b),
-        Object::Role(r) => o.roles.push(r),
-        Object::ClusterRole(r) => o.clusterroles.push(r),
     }
 }

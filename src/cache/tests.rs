@@ -7,7 +7,6 @@ use kube::api::DynamicObject;
 use kube::runtime::watcher::{self, Event};
 use serde_json::{json, Value};
 
-use super::store::ORIGIN;
 use super::*;
 use crate::gather::Provenance;
 
@@ -302,4 +301,59 @@ fn watch_options_drop_only_the_request_deadline() {
     let w = watch_options(&opts);
     assert_eq!(w.request_timeout, None);
     assert_eq!(w.context.as_deref(), Some("c"));
+}
+
+/// The two copies behind the views must agree after any interleaving of changes, readers
+/// holding views, deferred and forced publications.
+#[test]
+fn both_copies_stay_in_step_whatever_readers_hold() {
+    use std::collections::BTreeMap;
+    let mut stores = Stores::default();
+    let i = kind("ImageStream");
+    let w = &WATCHED[i];
+    let tagged = |name: &str, step: usize| {
+        let mut s = stream("dev", name);
+        s.data["spec"]["tags"][0]["name"] = json!(format!("t{step}"));
+        s
+    };
+    let mut model: BTreeMap<String, String> = BTreeMap::new();
+    let mut held = Vec::new();
+    let mut seed: u64 = 7;
+    for step in 0..300 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let name = format!("s{}", (seed >> 33) % 13);
+        if (seed >> 20) % 4 == 0 {
+            stores.apply(i, Change::decode(w, Event::Delete(stream("dev", &name))));
+            model.remove(&name);
+        } else {
+            stores.apply(i, Change::decode(w, Event::Apply(tagged(&name, step))));
+            model.insert(name, format!("t{step}"));
+        }
+        match (seed >> 40) % 5 {
+            0 => held.push(stores.read()),
+            1 => held.clear(),
+            _ => {}
+        }
+        let published = stores.publish((seed >> 45) % 7 == 0);
+        assert!(published || !held.is_empty(), "only a held view defers");
+    }
+    held.clear();
+    let seen = |stores: &Stores| -> BTreeMap<String, String> {
+        stores
+            .read()
+            .streams
+            .iter()
+            .map(|s| (s.metadata.name.clone(), s.spec.tags[0].name.clone()))
+            .collect()
+    };
+    assert!(stores.publish(false));
+    assert!(!stores.has_pending());
+    assert_eq!(seen(&stores), model);
+    // One more change brings the other copy forward: it must agree too.
+    stores.apply(i, Change::decode(w, Event::Apply(tagged("s0", 999))));
+    model.insert("s0".into(), "t999".into());
+    assert!(stores.publish(false));
+    assert_eq!(seen(&stores), model);
 }

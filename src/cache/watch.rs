@@ -2,6 +2,9 @@
 //! breaks) feeding the kind's store.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject};
@@ -27,9 +30,10 @@ pub async fn run(shared: Arc<Shared>, client: Client, kind: usize) {
         match item {
             Ok(event) => {
                 let done = matches!(event, watcher::Event::InitDone);
-                // Decoded before the lock: readers never wait for serde.
+                // Decoded before the lock: the writer's lock is held for the change only.
                 let change = Change::decode(w, event);
                 shared.stores().apply(kind, change);
+                publish(&shared).await;
                 if done {
                     tracing::debug!(resource = w.resource, "list complete");
                 }
@@ -40,6 +44,27 @@ pub async fn run(shared: Arc<Shared>, client: Client, kind: usize) {
                 shared.stores().failed(kind, message);
             }
         }
+    }
+}
+
+/// How long a change waits for the readers of the spare view to finish (one decision each)
+/// before that view is copied instead: the change is visible within about this long.
+const PUBLISH_PATIENCE: Duration = Duration::from_millis(50);
+const PUBLISH_RETRY: Duration = Duration::from_millis(1);
+
+/// Publishes what is pending: as soon as no reader holds the spare view, or by copying it
+/// once [`PUBLISH_PATIENCE`] is over. Watch events wait meanwhile (no lock is held).
+async fn publish(shared: &Shared) {
+    let deadline = Instant::now() + PUBLISH_PATIENCE;
+    loop {
+        let late = Instant::now() >= deadline;
+        {
+            let mut stores = shared.stores();
+            if stores.publish(late) || !stores.has_pending() {
+                return;
+            }
+        }
+        tokio::time::sleep(PUBLISH_RETRY).await;
     }
 }
 
