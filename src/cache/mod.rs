@@ -15,6 +15,7 @@ mod store;
 mod view;
 mod watch;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use kube::Client;
@@ -103,6 +104,8 @@ pub struct Shared {
     stores: Mutex<Stores>,
     /// What readers lock, briefly, to clone the current view.
     published: view::Published,
+    /// Every kind has completed a list: set once, never cleared (read without any lock).
+    ready: AtomicBool,
 }
 
 impl Default for Shared {
@@ -111,6 +114,7 @@ impl Default for Shared {
         Shared {
             published: stores.published(),
             stores: Mutex::new(stores),
+            ready: AtomicBool::new(false),
         }
     }
 }
@@ -120,6 +124,23 @@ impl Shared {
         // A panic while holding the lock leaves the stores between two events: still a state
         // the watch could have produced, so keep serving it.
         self.stores.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Applies one change (the writer's lock held for the change only).
+    fn apply(&self, kind: usize, change: Change) {
+        self.stores().apply(kind, change);
+    }
+
+    /// Publishes what is pending ([`Stores::publish`]); the cache is ready once a view with
+    /// every kind listed is published — not before, or a decision could read a kind that is
+    /// synced but not yet in the view.
+    fn publish(&self, force: bool) -> bool {
+        let mut stores = self.stores();
+        let published = stores.publish(force);
+        if published && stores.all_synced() {
+            self.ready.store(true, Ordering::Release);
+        }
+        published || !stores.has_pending()
     }
 }
 
@@ -164,15 +185,14 @@ impl Cache {
     /// Applies one change to the store of `WATCHED[kind]` and publishes it at once, as a
     /// watch would (tests, benchmarks).
     pub fn apply(&self, kind: usize, change: Change) {
-        let mut stores = self.shared.stores();
-        stores.apply(kind, change);
-        stores.publish(true);
+        self.shared.apply(kind, change);
+        self.shared.publish(true);
     }
 
     /// Every kind has completed its first list. Never goes back to false: a broken watch
     /// keeps serving its last good store while it re-lists.
     pub fn ready(&self) -> bool {
-        self.status().ready()
+        self.shared.ready.load(Ordering::Acquire)
     }
 
     /// Per kind: synced or not, objects held, the last error.

@@ -144,9 +144,15 @@ impl Stores {
                 store.relist.get_or_insert_default().insert(key, entry);
             }
             Change::InitDone => {
+                // The end of a list that never started says nothing: keep what is there
+                // (an empty store would read as "no bindings", "no followers").
+                let Some(relist) = store.relist.take() else {
+                    tracing::warn!(kind = w.kind, "a list ended that never started; ignored");
+                    return;
+                };
                 let mut objects = Vec::new();
                 store.invalid.clear();
-                for (key, entry) in store.relist.take().unwrap_or_default() {
+                for (key, entry) in relist {
                     match entry {
                         Ok(obj) => objects.push(obj),
                         Err(e) => {
@@ -185,6 +191,11 @@ impl Stores {
         if let Some(store) = self.kinds.get_mut(kind) {
             store.last_error = Some(error);
         }
+    }
+
+    /// Every kind has completed a list.
+    pub fn all_synced(&self) -> bool {
+        self.kinds.iter().all(|k| k.synced)
     }
 
     /// Whether changes wait to be published.

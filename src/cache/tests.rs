@@ -357,3 +357,42 @@ fn both_copies_stay_in_step_whatever_readers_hold() {
     assert!(stores.publish(false));
     assert_eq!(seen(&stores), model);
 }
+
+#[test]
+fn the_end_of_a_list_that_never_started_changes_nothing() {
+    let cache = synced(&[stream("dev", "a")]);
+    send(&cache, "ImageStream", Event::InitDone);
+    assert_eq!(stream_names(&cache), ["dev/a"]);
+    let fresh = Cache::detached();
+    send(&fresh, "ImageStream", Event::InitDone);
+    assert!(!fresh.status().0[kind("ImageStream")].synced);
+}
+
+#[test]
+fn ready_only_once_a_view_with_every_kind_is_published() {
+    let cache = Cache::detached();
+    let shared = &cache.shared;
+    let held = cache.objects();
+    // One publication makes the held view the spare one.
+    shared.apply(kind("Role"), Change::Init);
+    shared.apply(kind("Role"), Change::InitDone);
+    assert!(shared.publish(false));
+    for (i, w) in WATCHED.iter().enumerate() {
+        shared.apply(i, Change::Init);
+        if w.kind == "ImageStream" {
+            shared.apply(i, Change::decode(w, Event::InitApply(stream("dev", "a"))));
+        }
+        shared.apply(i, Change::InitDone);
+    }
+    assert!(cache.status().ready(), "every kind has listed");
+    assert!(!shared.publish(false), "a reader holds the spare view");
+    assert!(
+        !cache.ready(),
+        "not ready while the view lacks what was listed"
+    );
+    assert!(cache.objects().streams.is_empty());
+    drop(held);
+    assert!(shared.publish(false));
+    assert!(cache.ready());
+    assert_eq!(stream_names(&cache), ["dev/a"]);
+}

@@ -32,7 +32,7 @@ pub async fn run(shared: Arc<Shared>, client: Client, kind: usize) {
                 let done = matches!(event, watcher::Event::InitDone);
                 // Decoded before the lock: the writer's lock is held for the change only.
                 let change = Change::decode(w, event);
-                shared.stores().apply(kind, change);
+                shared.apply(kind, change);
                 publish(&shared).await;
                 if done {
                     tracing::debug!(resource = w.resource, "list complete");
@@ -45,6 +45,14 @@ pub async fn run(shared: Arc<Shared>, client: Client, kind: usize) {
             }
         }
     }
+    // kube's watcher never ends on its own; say so if it ever does.
+    tracing::error!(
+        resource = w.resource,
+        "watch ended: the cache no longer follows this kind"
+    );
+    shared
+        .stores()
+        .failed(kind, "the watch ended and was not restarted".into());
 }
 
 /// How long a change waits for the readers of the spare view to finish (one decision each)
@@ -58,11 +66,8 @@ async fn publish(shared: &Shared) {
     let deadline = Instant::now() + PUBLISH_PATIENCE;
     loop {
         let late = Instant::now() >= deadline;
-        {
-            let mut stores = shared.stores();
-            if stores.publish(late) || !stores.has_pending() {
-                return;
-            }
+        if shared.publish(late) {
+            return;
         }
         tokio::time::sleep(PUBLISH_RETRY).await;
     }
