@@ -189,6 +189,17 @@ fn changes_through_the_api_reach_the_cache_and_a_broken_watch_keeps_serving() {
     let bindings = w.cache.objects().rolebindings.len();
     assert!(bindings > 0);
     let binding = w.cache.objects().rolebindings[0].metadata.clone();
+    let lists = || {
+        w.emu
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.path == "/apis/rbac.authorization.k8s.io/v1/rolebindings"
+                    && !r.query.contains("watch=")
+            })
+            .count()
+    };
+    let listed = lists();
     w.emu.expire_watch_history();
     w.emu.break_watches();
     let (ns, name) = (binding.ns().to_string(), binding.name.clone());
@@ -216,6 +227,7 @@ fn changes_through_the_api_reach_the_cache_and_a_broken_watch_keeps_serving() {
         );
         o.rolebindings.len() == bindings - 1
     });
+    assert!(lists() > listed, "the RoleBindings were listed again");
     assert!(!w
         .cache
         .objects()
