@@ -25,7 +25,8 @@ use crate::cluster::ConnectOptions;
 use crate::gather::ClusterObjects;
 
 pub use slim::{Key, Object};
-pub use store::{Change, KindStatus, Status, Stores};
+pub use store::{Change, KindStatus, Status};
+pub(crate) use store::Stores;
 pub use view::ORIGIN;
 
 /// One kind of object the cache lists and watches (all namespaces).
@@ -81,7 +82,7 @@ pub fn watch_options(opts: &ConnectOptions) -> ConnectOptions {
 
 /// What the watch tasks and readers share.
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     /// The writer's state; readers never take this lock.
     stores: Mutex<Stores>,
     /// What readers lock, briefly, to clone the current view.
