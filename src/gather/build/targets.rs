@@ -5,7 +5,7 @@ use super::triggers::{consumes, dc_triggers, deployment_triggers, TriggerInfo};
 use crate::config::Settings;
 use crate::facts::{Container as ContainerFact, ObjectRef, Target};
 use crate::gather::{ClusterObjects, GatherError};
-use crate::openshift::{Deployment, DeploymentConfig, PodSpec};
+use crate::openshift::{Deployment, DeploymentConfig, ObjectReference, PodSpec};
 use crate::refs::{ImageRef, TargetRef, WorkloadKind};
 
 /// One workload the promotion reaches.
@@ -76,9 +76,27 @@ pub fn select<'a>(
         return Ok((out, format!("given with --target: {}", list.join(", "))));
     }
     let follows = |from: Option<&ObjectRef>| from.is_some_and(|f| consumes(f, dst));
+    // Cheap test first (what `consumes` tests, before defaults are filled in): building a
+    // trigger's facts looks its stream up, which for every workload of a large cluster costs
+    // more than the rest of the facts together.
+    let dst_name = dst.istag_name();
+    let names_dst = |from: &ObjectReference, ns: &str| {
+        matches!(from.kind.as_str(), "" | "ImageStreamTag")
+            && from.namespace_or(ns) == dst.namespace
+            && from.name == dst_name
+    };
     let mut out = Vec::new();
     let mut scratch = Vec::new();
     for dc in &objects.dcs {
+        let ns = dc.metadata.ns();
+        let params = dc
+            .spec
+            .triggers
+            .iter()
+            .filter_map(|t| t.image_change_params.as_ref());
+        if !params.clone().any(|p| names_dst(&p.from, ns)) {
+            continue;
+        }
         if dc_triggers(objects, dc, dst, &mut scratch)
             .iter()
             .any(|t| follows(t.fact.from.as_ref()))
@@ -87,6 +105,14 @@ pub fn select<'a>(
         }
     }
     for d in &objects.deployments {
+        let ns = d.metadata.ns();
+        let entries = d.image_triggers().map(|a| a.entries).unwrap_or_default();
+        if !entries
+            .iter()
+            .any(|e| e.from.as_ref().is_some_and(|f| names_dst(f, ns)))
+        {
+            continue;
+        }
         if deployment_triggers(objects, d, dst, &mut scratch)
             .iter()
             .any(|t| follows(t.fact.from.as_ref()))

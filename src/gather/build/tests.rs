@@ -288,3 +288,34 @@ fn environments_cover_configured_and_involved_namespaces() {
     assert_eq!(f.environments["production"].params["max_age_days"], 3);
     assert_eq!(f.environments["dev"].namespaces, ["dev"]);
 }
+
+/// Discovery's cheap pre-test must keep OpenShift's defaults: a `from` without kind is an
+/// ImageStreamTag, without namespace the workload's own.
+#[test]
+fn discovery_applies_the_defaults_of_from() {
+    let mut o = objects();
+    let dc = |name: &str, from: Value| -> crate::openshift::DeploymentConfig {
+        de(json!({"metadata": {"name": name, "namespace": "dev"},
+                  "spec": {"template": {"spec": {"containers": [{"name": "c"}]}},
+                           "triggers": [{"type": "ImageChange", "imageChangeParams": {
+                               "automatic": true, "containerNames": ["c"], "from": from}}]}}))
+    };
+    o.dcs = vec![
+        dc("defaulted", json!({"name": "app:promote"})),
+        dc(
+            "other-tag",
+            json!({"kind": "ImageStreamTag", "name": "app:latest"}),
+        ),
+        dc(
+            "other-ns",
+            json!({"name": "app:promote", "namespace": "prod"}),
+        ),
+    ];
+    let from = r#"{"name":"app:promote","namespace":"dev"}"#;
+    o.deployments.push(deployment(&format!(
+        r#"[{{"from":{from},"fieldPath":"{FP}"}}]"#
+    )));
+    let f = build(&o, "dev/app:latest").unwrap();
+    let found: Vec<String> = f.targets.iter().map(|t| t.name.clone()).collect();
+    assert_eq!(found, ["defaulted", "web"]);
+}
