@@ -25,8 +25,8 @@ use crate::cluster::ConnectOptions;
 use crate::gather::ClusterObjects;
 
 pub use slim::{Key, Object};
-pub use store::{Change, KindStatus, Status};
 pub(crate) use store::Stores;
+pub use store::{Change, KindStatus, Status};
 pub use view::ORIGIN;
 
 /// One kind of object the cache lists and watches (all namespaces).
@@ -55,6 +55,7 @@ pub const WATCHED: &[Watched] = &[
     ),
     w("apps", "v1", "deployments", "Deployment"),
     w("", "v1", "replicationcontrollers", "ReplicationController"),
+    w("apps", "v1", "replicasets", "ReplicaSet"),
     w(
         "rbac.authorization.k8s.io",
         "v1",

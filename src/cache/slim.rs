@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::Watched;
 use crate::openshift::{
     Container, Deployment, DeploymentConfig, Image, ImageStream, ObjectMeta, ObjectReference,
-    PodSpec, ReplicationController, Role, RoleBinding, TagReference,
+    PodSpec, ReplicaSet, ReplicationController, Role, RoleBinding, TagReference,
 };
 
 /// A copy of the whole object, written by `kubectl apply`: on a workload or a binding it can be
@@ -28,6 +28,7 @@ pub enum Object {
     Dc(Box<DeploymentConfig>),
     Deployment(Box<Deployment>),
     Rc(ReplicationController),
+    Rs(ReplicaSet),
     RoleBinding(RoleBinding),
     ClusterRoleBinding(RoleBinding),
     Role(Role),
@@ -69,8 +70,26 @@ pub fn decode(w: &Watched, obj: DynamicObject) -> Result<Object, String> {
         "DeploymentConfig" => Object::Dc(Box::new(slim(v, trim_dc)?)),
         "Deployment" => Object::Deployment(Box::new(slim(v, trim_deployment)?)),
         "ReplicationController" => Object::Rc(slim(v, |r: &mut ReplicationController| {
-            r.extra.clear();
+            // `image.seen` reads which images a rollout ran: keep the pod template's images.
+            let images = only_images(r.container_images());
+            r.extra = images;
             trim_meta(&mut r.metadata);
+        })?),
+        "ReplicaSet" => Object::Rs(slim(v, |r: &mut ReplicaSet| {
+            let images = only_images(r.container_images());
+            r.extra = images;
+            // The owning Deployment is named by an owner reference: keep kind and name only.
+            let owners = r.metadata.extra.remove("ownerReferences");
+            trim_meta(&mut r.metadata);
+            if let Some(Value::Array(owners)) = owners {
+                let slim: Vec<Value> = owners
+                    .iter()
+                    .map(|o| serde_json::json!({"kind": o.get("kind"), "name": o.get("name")}))
+                    .collect();
+                r.metadata
+                    .extra
+                    .insert("ownerReferences".into(), Value::Array(slim));
+            }
         })?),
         "RoleBinding" => Object::RoleBinding(slim(v, trim_binding)?),
         "ClusterRoleBinding" => Object::ClusterRoleBinding(slim(v, trim_binding)?),
@@ -78,6 +97,22 @@ pub fn decode(w: &Watched, obj: DynamicObject) -> Result<Object, String> {
         "ClusterRole" => Object::ClusterRole(slim(v, trim_role)?),
         other => return Err(format!("the cache has no slim type for kind {other}")),
     })
+}
+
+/// `spec.template.spec.containers[].image` alone: what a rollout ran, without the pod spec.
+fn only_images(images: Vec<&str>) -> Map<String, Value> {
+    let containers: Vec<Value> = images
+        .into_iter()
+        .map(|i| serde_json::json!({ "image": i }))
+        .collect();
+    let mut m = Map::new();
+    if !containers.is_empty() {
+        m.insert(
+            "spec".into(),
+            serde_json::json!({"template": {"spec": {"containers": containers}}}),
+        );
+    }
+    m
 }
 
 /// Decodes with the failing field's path, then drops what the facts never read.

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::slim::{Key, Object};
 use crate::gather::{ClusterObjects, Provenance};
 use crate::openshift::{
-    Deployment, DeploymentConfig, Image, ImageStream, ObjectMeta, ReplicationController, Role,
-    RoleBinding,
+    Deployment, DeploymentConfig, Image, ImageStream, ObjectMeta, ReplicaSet,
+    ReplicationController, Role, RoleBinding,
 };
 
 /// What the cache says in `ClusterObjects::origin`.
@@ -61,6 +61,8 @@ pub struct Views {
     spare: Arc<ClusterObjects>,
     /// Applied to the published view, not yet to the spare.
     behind: Vec<Op>,
+    /// The generation of the published view.
+    generation: u64,
 }
 
 impl Default for Views {
@@ -69,6 +71,7 @@ impl Default for Views {
             published: Arc::new(Mutex::new(Arc::new(empty()))),
             spare: Arc::new(empty()),
             behind: Vec::new(),
+            generation: 0,
         }
     }
 }
@@ -108,6 +111,8 @@ impl Views {
         for op in &batch {
             apply(spare, op.clone());
         }
+        self.generation += 1;
+        spare.generation = self.generation;
         let mut published = self
             .published
             .lock()
@@ -143,6 +148,7 @@ keyed!(
     DeploymentConfig,
     Deployment,
     ReplicationController,
+    ReplicaSet,
     RoleBinding,
     Role
 );
@@ -173,6 +179,7 @@ fn apply(o: &mut ClusterObjects, op: Op) {
             Object::Dc(d) => put(&mut o.dcs, *d),
             Object::Deployment(d) => put(&mut o.deployments, *d),
             Object::Rc(r) => put(&mut o.rcs, r),
+            Object::Rs(r) => put(&mut o.replicasets, r),
             Object::RoleBinding(b) => put(&mut o.rolebindings, b),
             Object::ClusterRoleBinding(b) => put(&mut o.clusterrolebindings, b),
             Object::Role(r) => put(&mut o.roles, r),
@@ -184,6 +191,7 @@ fn apply(o: &mut ClusterObjects, op: Op) {
             "DeploymentConfig" => remove(&mut o.dcs, &key),
             "Deployment" => remove(&mut o.deployments, &key),
             "ReplicationController" => remove(&mut o.rcs, &key),
+            "ReplicaSet" => remove(&mut o.replicasets, &key),
             "RoleBinding" => remove(&mut o.rolebindings, &key),
             "ClusterRoleBinding" => remove(&mut o.clusterrolebindings, &key),
             "Role" => remove(&mut o.roles, &key),
@@ -223,6 +231,7 @@ fn clear(o: &mut ClusterObjects, kind: &str) {
         "DeploymentConfig" => o.dcs.clear(),
         "Deployment" => o.deployments.clear(),
         "ReplicationController" => o.rcs.clear(),
+        "ReplicaSet" => o.replicasets.clear(),
         "RoleBinding" => o.rolebindings.clear(),
         "ClusterRoleBinding" => o.clusterrolebindings.clear(),
         "Role" => o.roles.clear(),
@@ -238,6 +247,7 @@ fn push(o: &mut ClusterObjects, obj: Object) {
         Object::Dc(d) => o.dcs.push(*d),
         Object::Deployment(d) => o.deployments.push(*d),
         Object::Rc(r) => o.rcs.push(r),
+        Object::Rs(r) => o.replicasets.push(r),
         Object::RoleBinding(b) => o.rolebindings.push(b),
         Object::ClusterRoleBinding(b) => o.clusterrolebindings.push(b),
         Object::Role(r) => o.roles.push(r),
@@ -253,6 +263,7 @@ pub fn count(o: &ClusterObjects, kind: &str) -> usize {
         "DeploymentConfig" => o.dcs.len(),
         "Deployment" => o.deployments.len(),
         "ReplicationController" => o.rcs.len(),
+        "ReplicaSet" => o.replicasets.len(),
         "RoleBinding" => o.rolebindings.len(),
         "ClusterRoleBinding" => o.clusterrolebindings.len(),
         "Role" => o.roles.len(),

@@ -25,6 +25,9 @@ pub enum Provenance {
 pub struct ClusterObjects {
     /// Human description for messages, e.g. `snapshot examples/seed/a-no-pull-rights`.
     pub origin: String,
+    /// Bumped by the admission cache each time it publishes a change (0 elsewhere): what is
+    /// derived from the objects (the guarded tags) is kept until it moves.
+    pub generation: u64,
     pub provenance: Provenance,
     pub streams: Vec<ImageStream>,
     pub istags: Vec<ImageStreamTag>,

@@ -31,7 +31,8 @@ pub trait ObjectsView: Send + Sync + 'static {
     fn ready(&self) -> bool;
     /// Why not ready, for the denial message and `/readyz`.
     fn not_ready_reason(&self) -> String;
-    /// The objects one decision reads.
+    /// The objects one decision reads (held for that decision only); their `generation`
+    /// changes whenever they do.
     fn objects(&self) -> Arc<ClusterObjects>;
     /// Objects per kind, for `tollgate_cache_objects`.
     fn counts(&self) -> Vec<(&'static str, usize)>;
@@ -74,8 +75,9 @@ pub struct AppState {
 }
 
 struct GuardedMemo {
-    // Held (not just compared by address) so the address cannot be reused by a later view.
-    objects: Arc<ClusterObjects>,
+    // The generation, not the view: a view held beyond one decision would make the cache
+    // copy it on its next change.
+    generation: u64,
     rules_digest: String,
     guarded: Arc<Guarded>,
 }
@@ -87,13 +89,13 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(m) = memo.as_ref() {
-            if Arc::ptr_eq(&m.objects, objects) && m.rules_digest == gate.rules_digest() {
+            if m.generation == objects.generation && m.rules_digest == gate.rules_digest() {
                 return m.guarded.clone();
             }
         }
         let guarded = Arc::new(Guarded::new(objects, gate.settings()));
         *memo = Some(GuardedMemo {
-            objects: objects.clone(),
+            generation: objects.generation,
             rules_digest: gate.rules_digest().to_string(),
             guarded: guarded.clone(),
         });

@@ -138,6 +138,53 @@ fn facts_from_the_cache_equal_facts_from_a_snapshot_of_the_same_state() {
     }
 }
 
+#[test]
+fn where_the_digest_ran_reads_the_same_from_the_cache_as_from_a_snapshot() {
+    // Rollouts in stage (ReplicationControllers with their images and phases): image.seen and
+    // the promotion-path rules read them; the cache keeps just what they need.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pipeline = root.join("examples/pipeline");
+    let text = std::fs::read_to_string(pipeline.join("tollgate.yaml")).unwrap();
+    let settings = Settings::parse(&text, "tollgate.yaml").unwrap();
+    for state in ["2-soaking", "4-failed-in-stage"] {
+        let stage = pipeline.join(state);
+        let w = watching("c-manual-trigger", None, |emu| {
+            let report = emu.seed_dir(&stage).unwrap();
+            assert!(report.skipped.is_empty(), "{report:?}");
+        });
+        eventually(&format!("{state}: the cache is ready"), || w.cache.ready());
+        let from_cache = gather(
+            &FactsSource::Objects(w.cache.objects()),
+            &promotion(),
+            &settings,
+        )
+        .unwrap();
+        let from_snapshot = gather(
+            &FactsSource::Snapshot(
+                vec![seed_dir("c-manual-trigger"), stage.clone()],
+                LoadLimits::default(),
+            ),
+            &promotion(),
+            &settings,
+        )
+        .unwrap();
+        // Where the example has objects, the two agree; where a snapshot has none (no
+        // rollouts exported for dev, no stream for prod) it says unknown, and the synced
+        // cache — which listed everything — says none.
+        let seen = |f: &Facts| serde_json::to_value(&f.image.seen["stage"]).unwrap();
+        let stage = seen(&from_snapshot);
+        assert!(
+            stage["runs"].as_array().is_some_and(|r| !r.is_empty()),
+            "{state}: the example shows rollouts in stage: {stage}"
+        );
+        assert_eq!(seen(&from_cache), stage, "{state}");
+        assert_eq!(from_cache.targets, from_snapshot.targets, "{state}");
+        assert_eq!(from_cache.promotion, from_snapshot.promotion, "{state}");
+        let cache_seen = serde_json::to_value(&from_cache.image.seen).unwrap();
+        assert_eq!(cache_seen["dev"]["runs"], json!([]), "{cache_seen}");
+    }
+}
+
 fn trigger_automatic(cache: &Cache) -> Option<bool> {
     let o = cache.objects();
     let dc = o.dc("prod", "simple-app")?;
