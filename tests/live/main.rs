@@ -14,4 +14,5 @@ mod harness;
 mod https;
 mod limits;
 mod serve;
+mod serve_cluster;
 mod story;
