@@ -22,7 +22,8 @@ fn webhook(m: &Manifests) -> (ValidatingWebhookConfiguration, ValidatingWebhook)
 const EXPECTED: [(&str, &[&str]); 5] = [
     ("imagestreamtags", &["CREATE", "UPDATE", "DELETE"]),
     ("imagetags", &["CREATE", "UPDATE", "DELETE"]),
-    ("imagestreams", &["CREATE", "UPDATE"]),
+    // DELETE of a stream removes its guarded tags with it (ADMISSION.md lists tag deletes).
+    ("imagestreams", &["CREATE", "UPDATE", "DELETE"]),
     ("imagestreammappings", &["CREATE"]),
     ("imagestreamimports", &["CREATE"]),
 ];
