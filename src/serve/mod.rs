@@ -144,8 +144,9 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         .build()
         .map_err(|e| Error::Serve(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        // The rules first: a broken pack must not cost a connection.
+        // The rules and the certificate first: a broken file must not cost a connection.
         let pack = Arc::new(Pack::load(&opts.policies, opts.config.as_deref())?);
+        Certificates::load(&opts.tls_cert, &opts.tls_key).map_err(Error::Serve)?;
         // Watches stream for as long as they last: no per-request deadline on this client.
         let mut connect = opts.connect.clone();
         connect.request_timeout = None;

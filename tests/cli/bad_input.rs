@@ -240,3 +240,55 @@ fn json_mode_reports_input_errors_as_json_too() {
     assert_eq!(r["decision"], "error");
     assert!(r["error"].as_str().unwrap().contains("nosuchtag"));
 }
+
+#[test]
+fn serve_refuses_unusable_files_and_flags_before_connecting() {
+    let tls = |n: &str| format!("tests/fixtures/tls/{n}");
+    let (cert, key) = (tls("server.pem"), tls("server-key.pem"));
+    // A certificate that does not exist, a key that does not fit: named, exit 2, and no
+    // attempt to reach a cluster (no kubeconfig is given; the error is about the file).
+    let out = fails(&["serve", "--tls-cert", "missing.pem", "--tls-key", &key]);
+    assert!(out.contains("missing.pem"), "{out}");
+    let out = fails(&[
+        "serve",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &tls("server2-key.pem"),
+    ]);
+    assert!(out.contains("does not fit the certificate"), "{out}");
+    let out = fails(&[
+        "serve",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--decision-timeout",
+        "0",
+    ]);
+    assert!(
+        out.contains("--decision-timeout must be more than 0"),
+        "{out}"
+    );
+    let out = fails(&[
+        "serve",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--mode",
+        "strict",
+    ]);
+    assert!(out.contains("enforce, warn, audit"), "{out}");
+    let pack = pack_with("broken", "deny(");
+    let out = fails(&[
+        "serve",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--policies",
+        pack.path().to_str().unwrap(),
+    ]);
+    assert!(out.contains("broken.rhai"), "{out}");
+}
