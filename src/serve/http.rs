@@ -20,6 +20,9 @@ use crate::gather::ClusterObjects;
 use super::metrics::{self, Metrics};
 use super::pack::Pack;
 
+/// The longest the body of one request may take to arrive (the API server sends it at once).
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The gate's own denial while the cache has never synced: no sound decision is possible.
 pub const CACHE_NOT_READY: &str = "tollgate/cache-synced";
 /// The gate's own denial when no decision was reached in time.
@@ -144,14 +147,25 @@ fn plain(status: StatusCode, text: String) -> Response {
 
 async fn validate(State(s): State<Arc<AppState>>, body: Body) -> Response {
     let started = Instant::now();
-    let bytes = match axum::body::to_bytes(body, s.limits.max_body).await {
-        Ok(b) => b,
-        Err(_) => {
+    // A client that trickles its body holds a connection, never a decision slot: bounded.
+    let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, s.limits.max_body));
+    let bytes = match read.await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
             return plain(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "the request body is larger than {} bytes (or was cut off): not an AdmissionReview this server reads\n",
                     s.limits.max_body
+                ),
+            )
+        }
+        Err(_) => {
+            return plain(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request body did not arrive within {}\n",
+                    crate::duration::show(BODY_TIMEOUT)
                 ),
             )
         }
