@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 sanitizer=${FUZZ_SANITIZER:-none}
-targets=${FUZZ_TARGETS:-snapshot_yaml snapshot_json config facts_file rule_cases}
+targets=${FUZZ_TARGETS:-snapshot_yaml snapshot_json config facts_file rule_cases admission_review}
 if [ "$sanitizer" != none ]; then export RUSTC_BOOTSTRAP=1; fi
 command -v cargo-fuzz >/dev/null || { echo "run.sh: install cargo-fuzz first: cargo install cargo-fuzz --locked" >&2; exit 2; }
 
@@ -25,7 +25,9 @@ command -v cargo-fuzz >/dev/null || { echo "run.sh: install cargo-fuzz first: ca
 seeds=$here/seeds
 make_seeds() {
 rm -rf "$seeds"
-mkdir -p "$seeds"/{snapshot_yaml,snapshot_json,config,facts_file,rule_cases}
+mkdir -p "$seeds"/{snapshot_yaml,snapshot_json,config,facts_file,rule_cases,admission_review}
+# AdmissionReviews of the five resources (what the API server sends `tollgate serve`).
+cp "$here"/admission_seeds/*.json "$seeds/admission_review/"
 n=0
 for f in "$root"/examples/seed/*/*/*.yaml "$root"/examples/rbac/*.yaml "$root"/src/openshift/testdata/*.yaml; do
     n=$((n + 1)); cp "$f" "$seeds/snapshot_yaml/$n-$(basename "$f")"
