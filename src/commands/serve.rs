@@ -14,6 +14,15 @@ pub fn serve(args: &ServeArgs) -> Result<ExitStatus, Error> {
 
 /// The server's options from its flags; flags that cannot work together are refused here.
 pub fn options(args: &ServeArgs) -> Result<ServeOptions, Error> {
+    if !args.policy.fail_on.is_empty() {
+        // At admission a warning is a warning the client prints; what must block is the rule's
+        // level, which the configuration sets for check and serve alike.
+        return Err(Error::Usage(
+            "--fail-on does not apply to serve: make a rule block with `level: deny` under \
+             `rules:` in tollgate.yaml"
+                .into(),
+        ));
+    }
     if args.decision_timeout.is_zero() {
         return Err(Error::Usage(
             "--decision-timeout must be more than 0: an admission request cannot wait forever"

@@ -280,6 +280,16 @@ fn serve_refuses_unusable_files_and_flags_before_connecting() {
         "strict",
     ]);
     assert!(out.contains("enforce, warn, audit"), "{out}");
+    let out = fails(&[
+        "serve",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--fail-on",
+        "warn",
+    ]);
+    assert!(out.contains("--fail-on does not apply to serve"), "{out}");
     let pack = pack_with("broken", "deny(");
     let out = fails(&[
         "serve",
