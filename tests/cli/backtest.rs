@@ -385,3 +385,25 @@ fn a_record_file_may_be_named_directly_and_a_path_is_required() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("RECORD_DIR"), "{err}");
 }
+
+/// examples/pipeline/records replays as examples/pipeline/README.md shows. After a change to the
+/// pack that changes these decisions, re-record them (the README's commands) and update the table.
+#[test]
+fn the_example_records_replay_as_the_pipeline_readme_says() {
+    let dir = "examples/pipeline/records";
+    let (code, v) = backtest_json(&[dir, "--config", CONFIG]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["summary"]["replayed"], 5, "{v:#}");
+    let promoters = "examples/pipeline/tollgate-promoters.yaml";
+    let (code, out, err) = backtest(&[dir, "--config", promoters, "-o", "text"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let readme = std::fs::read_to_string("examples/pipeline/README.md").unwrap();
+    let digest = regex::Regex::new(r"sha256:[0-9a-f]{64}").unwrap();
+    for l in out.lines() {
+        let shown = digest.replace_all(l, "sha256:…");
+        assert!(
+            readme.contains(&*shown),
+            "not in the README: {shown}\n{out}"
+        );
+    }
+}
