@@ -170,6 +170,7 @@ pub fn backtest(gate: &Gate, paths: &[PathBuf], fail_on: FailOn, max_bytes: u64)
 }
 
 /// The parts of a record a replay needs, checked.
+#[derive(Debug)]
 struct Parsed {
     time: String,
     recorded_at: OffsetDateTime,
@@ -200,8 +201,13 @@ fn parse(text: &str) -> Result<Parsed, String> {
     let recorded_at = OffsetDateTime::parse(&time, &Rfc3339)
         .map_err(|e| format!("`time` `{time}`: not an RFC 3339 time ({e})"))?;
     let rules_digest = string(take("rules_digest")?, "rules_digest")?;
-    let report: RecordedReport = serde_path_to_error::deserialize(take("report")?)
-        .map_err(|e| format!("`report.{}`: {}", e.path(), e.inner()))?;
+    let report: RecordedReport =
+        serde_path_to_error::deserialize(take("report")?).map_err(|e| {
+            match e.path().to_string().as_str() {
+                "." => format!("`report`: {}", e.inner()),
+                path => format!("`report.{path}`: {}", e.inner()),
+            }
+        })?;
     check_report(&report)?;
     let facts =
         facts_from_value(take("facts")?).map_err(|e| format!("its facts no longer parse: {e}"))?;
@@ -302,3 +308,6 @@ fn replay(gate: &Gate, f: &Found, fail_on: FailOn, max_bytes: u64) -> Result<Rep
         rules_changed,
     })
 }
+
+#[cfg(test)]
+mod tests;

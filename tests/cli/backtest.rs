@@ -249,6 +249,12 @@ fn unusable_records_are_named_and_the_others_still_replayed() {
     )
     .unwrap();
     std::os::unix::fs::symlink("/etc/hostname", root.join("outside.json")).unwrap();
+    // Never opened (opening a FIFO would block).
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(root.join("fifo.json"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
     // Not records: hidden entries (a record being written) and other files are skipped.
     std::fs::write(root.join(".abc.json.tmp"), "partial").unwrap();
     std::fs::write(root.join(".hidden.json"), "partial").unwrap();
@@ -276,6 +282,7 @@ fn unusable_records_are_named_and_the_others_still_replayed() {
         [
             "/2024/03/stale.json",
             "/corrupt.json",
+            "/fifo.json",
             "/outside.json",
             "/report.json"
         ]
@@ -288,12 +295,13 @@ fn unusable_records_are_named_and_the_others_still_replayed() {
     );
     assert!(errors[0].1.contains("renamed_key"), "{errors:?}");
     assert!(errors[1].1.starts_with("not JSON"), "{errors:?}");
+    assert_eq!(errors[2].1, "not a regular file (a FIFO)");
     assert!(
-        errors[2].1.contains("leads outside the record directory"),
+        errors[3].1.contains("leads outside the record directory"),
         "{errors:?}"
     );
     assert!(
-        errors[3]
+        errors[4]
             .1
             .contains("not a decision record: `schema` is `tollgate.report/v1`"),
         "{errors:?}"
@@ -305,7 +313,7 @@ fn unusable_records_are_named_and_the_others_still_replayed() {
         text.starts_with("tollgate backtest: some records cannot be replayed\n"),
         "{text}"
     );
-    assert!(text.contains("cannot replay 4 records:\n"), "{text}");
+    assert!(text.contains("cannot replay 5 records:\n"), "{text}");
     assert!(text.contains("corrupt.json: not JSON"), "{text}");
     let (code, md, _) = backtest(&[root.to_str().unwrap(), "--config", CONFIG, "-o", "markdown"]);
     assert_eq!(code, 2);
