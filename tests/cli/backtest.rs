@@ -415,3 +415,25 @@ fn the_example_records_replay_as_the_pipeline_readme_says() {
         );
     }
 }
+
+#[test]
+fn promote_records_its_dry_run_and_backtest_replays_it() {
+    let d = tempfile::tempdir().unwrap();
+    let out = tollgate()
+        .args(["promote", SOURCE, DEST, "--time", NOW, "-o", "json"])
+        .args(["--snapshot", "examples/seed/c-manual-trigger"])
+        .args(["--snapshot", "examples/pipeline/3-soaked"])
+        .args(["--config", CONFIG, "--record", d.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let files = entries(d.path());
+    assert_eq!(files.len(), 1);
+    let r: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    assert_eq!(r["report"]["command"], "promote");
+    assert_eq!(r["report"]["dry_run"], true);
+    assert_eq!(r["report"]["actions"][0]["kind"], "retag");
+    let (code, v) = backtest_json(&[d.path().to_str().unwrap(), "--config", CONFIG]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["summary"]["unchanged"], 1);
+}
