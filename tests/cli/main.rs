@@ -13,6 +13,7 @@ mod explain;
 mod lint;
 mod panic_guard;
 mod readme;
+mod records;
 mod report_escaping;
 mod reports;
 mod rule_tests;
