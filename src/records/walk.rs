@@ -22,6 +22,8 @@ pub struct Found {
 pub fn find_records(paths: &[PathBuf], max_bytes: u64) -> (Vec<Found>, Vec<RecordError>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
+    // Shared by every path given: a directory named twice, or inside another, is read once.
+    let mut visited = BTreeSet::new();
     for p in paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
@@ -51,7 +53,7 @@ pub fn find_records(paths: &[PathBuf], max_bytes: u64) -> (Vec<Found>, Vec<Recor
         let mut walk = Walk {
             root: &root,
             max_bytes,
-            visited: BTreeSet::new(),
+            visited: &mut visited,
             found: &mut found,
             errors: &mut errors,
         };
@@ -65,7 +67,7 @@ const MAX_FLAG: &str = "--max-record-bytes";
 struct Walk<'a> {
     root: &'a Path,
     max_bytes: u64,
-    visited: BTreeSet<PathBuf>,
+    visited: &'a mut BTreeSet<PathBuf>,
     found: &'a mut Vec<Found>,
     errors: &'a mut Vec<RecordError>,
 }

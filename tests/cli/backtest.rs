@@ -1,7 +1,7 @@
 //! `tollgate backtest` on records of the pipeline example (`check --record DIR`): replays that
-//! change nothing (exit 0), a tightened rule (exit 1, naming the promotion and the rules), records that cannot be used
-//! (exit 2, named, the others still replayed), exceptions judged as of the record's day, and
-//! every output format.
+//! change nothing (exit 0), a tightened rule (exit 1, naming the promotion and the rules),
+//! records that cannot be used (exit 2, named, the others still replayed), exceptions judged as
+//! of the record's day, and every output format.
 
 use std::path::{Path, PathBuf};
 
@@ -332,6 +332,11 @@ fn a_record_file_may_be_named_directly_and_a_path_is_required() {
     let (code, v) = backtest_json(&[one.to_str().unwrap(), "--config", CONFIG]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["summary"]["replayed"], 1);
+    // A directory named twice is read once.
+    let dir = d.path().to_str().unwrap();
+    let (code, v) = backtest_json(&[dir, dir, "--config", CONFIG]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["summary"]["replayed"], 4);
     let (code, _, err) = backtest(&["--config", CONFIG]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("RECORD_DIR"), "{err}");
