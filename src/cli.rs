@@ -60,6 +60,14 @@ pub enum Command {
     /// Render the rules' `//!` headers as a Markdown reference (stdout), or keep the policy
     /// guide's generated section current (`--write`, `--check`).
     Doc(DocArgs),
+    /// Replay recorded decisions (`--record DIR`) under the rules and configuration given, as
+    /// of each record's time, and report the decisions and rule outcomes that would change.
+    ///
+    /// Directories are searched recursively for `*.json` records (hidden entries skipped;
+    /// symlinks followed only inside the directory). Exit status: 0 no decision changes, 1 a
+    /// decision changes, 2 a record cannot be read or its facts no longer parse (the others
+    /// are still replayed and reported).
+    Backtest(BacktestArgs),
 }
 
 /// What to promote.
@@ -177,6 +185,12 @@ pub struct CheckArgs {
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Keep the decision as a record for `tollgate backtest`: `DIR/<sha256 of it>.json` with
+    /// the facts, the report, the rules' digest, the version and the time (DIR is created; a
+    /// record is never overwritten). A record that cannot be written makes the run exit 2.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -306,4 +320,23 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "5s",
           value_parser = crate::cluster::parse_request_timeout)]
     pub reload_interval: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Record directories (searched recursively) or record files.
+    #[arg(value_name = "RECORD_DIR", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// Report format: text, json or markdown. Default: text on a terminal, json otherwise.
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<crate::report::BacktestFormat>,
+
+    /// The largest record read, in bytes (default 256 MiB); a bigger one is reported as
+    /// unreadable before it is read.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::records::DEFAULT_MAX_RECORD_BYTES)]
+    pub max_record_bytes: u64,
 }

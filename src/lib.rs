@@ -23,6 +23,7 @@ pub mod openshift;
 pub mod plan;
 pub mod policy;
 pub mod policy_files;
+pub mod records;
 pub mod refs;
 pub mod report;
 pub mod rule_tests;
@@ -43,5 +44,6 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Test(a) => commands::test(a),
         Command::Doc(a) => commands::doc(a),
         Command::Serve(a) => commands::serve(a),
+        Command::Backtest(a) => commands::backtest(a),
     }
 }

@@ -7,10 +7,15 @@ use crate::gate::CheckOptions;
 use crate::report::Report;
 
 use super::input::{facts_source, fail_on, gate, promotion};
-use super::output::{finish, report_of};
+use super::output::{finish_recorded, report_and_record};
 
 /// The report `check` would print, without printing it (benchmarks, embedding).
 pub fn check_report(args: &CheckArgs) -> Result<Report, Error> {
+    decide(args).map(|(report, _)| report)
+}
+
+/// The report and, with `--record`, the record of the decision.
+fn decide(args: &CheckArgs) -> Result<(Report, Option<Vec<u8>>), Error> {
     let gate = gate(&args.policy)?;
     let promotion = promotion(&args.promotion, &args.source)?;
     let opts = CheckOptions {
@@ -18,9 +23,9 @@ pub fn check_report(args: &CheckArgs) -> Result<Report, Error> {
         plan: None,
     };
     let outcome = gate.run(&facts_source(&args.source), &promotion, opts, None)?;
-    Ok(report_of("check", outcome, true))
+    report_and_record("check", outcome, true, &gate, args.record.is_some())
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus, Error> {
-    finish("check", args, check_report(args))
+    finish_recorded("check", args, decide(args))
 }

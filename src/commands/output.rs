@@ -4,7 +4,7 @@
 use crate::cli::CheckArgs;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::gate::Outcome;
+use crate::gate::{Gate, Outcome};
 use crate::report::{self, OutputFormat, Report};
 use crate::verdict::Decision;
 
@@ -18,6 +18,49 @@ pub fn report_of(command: &'static str, outcome: Outcome, dry_run: bool) -> Repo
         report.execution = Some(acted.state);
     }
     report
+}
+
+/// The report of an outcome and, when `record`, the bytes of the decision's record (encoded
+/// here, while the facts are at hand; written by [`finish_recorded`] after the report is out).
+pub fn report_and_record(
+    command: &'static str,
+    outcome: Outcome,
+    dry_run: bool,
+    gate: &Gate,
+    record: bool,
+) -> Result<(Report, Option<Vec<u8>>), Error> {
+    let facts = record.then(|| outcome.checked.facts.clone());
+    let report = report_of(command, outcome, dry_run);
+    let Some(facts) = facts else {
+        return Ok((report, None));
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let bytes = crate::records::encode(&facts, &report, gate.rules_digest(), now)
+        .map_err(|e| Error::Internal(format!("cannot encode the decision record: {e}")))?;
+    Ok((report, Some(bytes)))
+}
+
+/// [`finish`], then the record written to `--record DIR`. A record that cannot be written is
+/// an error after the report: a pipeline must not believe the decision was recorded. A run
+/// that could not decide has no facts and leaves no record (its exit status says so).
+pub fn finish_recorded(
+    command: &'static str,
+    args: &CheckArgs,
+    outcome: Result<(Report, Option<Vec<u8>>), Error>,
+) -> Result<ExitStatus, Error> {
+    let (outcome, record) = match outcome {
+        Ok((report, record)) => (Ok(report), record),
+        Err(e) => (Err(e), None),
+    };
+    let status = finish(command, args, outcome)?;
+    if let (Some(dir), Some(bytes)) = (&args.record, record) {
+        let path = crate::records::write_record(dir, &bytes).map_err(|e| Error::File {
+            path: dir.display().to_string(),
+            message: format!("the decision above was not recorded: {e}"),
+        })?;
+        tracing::info!(record = %path.display(), "decision recorded");
+    }
+    Ok(status)
 }
 
 /// Emits the report and maps it to the exit status.

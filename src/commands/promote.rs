@@ -9,13 +9,14 @@ use crate::gate::{ActRequest, CheckOptions, PlanOptions};
 use crate::report::{self, Report};
 
 use super::input::{facts_source, fail_on, gate, promotion};
-use super::output::{finish, report_of};
+use super::output::{finish_recorded, report_and_record};
 
 pub fn promote(args: &PromoteArgs) -> Result<ExitStatus, Error> {
-    finish("promote", &args.check, run(args))
+    finish_recorded("promote", &args.check, run(args))
 }
 
-fn run(args: &PromoteArgs) -> Result<Report, Error> {
+/// The report and, with `--record`, the record of the decision (and of what was done).
+fn run(args: &PromoteArgs) -> Result<(Report, Option<Vec<u8>>), Error> {
     let source = facts_source(&args.check.source);
     if source.is_read_only() && !args.dry_run {
         tracing::info!("facts come from a snapshot or facts file: promote is a dry run");
@@ -44,7 +45,8 @@ fn run(args: &PromoteArgs) -> Result<Report, Error> {
     if acting {
         report::progress_done();
     }
-    Ok(report_of("promote", outcome?, true))
+    let record = args.check.record.is_some();
+    report_and_record("promote", outcome?, true, &gate, record)
 }
 
 /// `90s`, `10m`, `1h`, or a plain number of seconds.

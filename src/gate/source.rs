@@ -188,6 +188,11 @@ fn facts_error(path: &Path, message: impl std::fmt::Display) -> Error {
 pub fn parse_facts_document(text: &str) -> Result<Facts, String> {
     let value = gather::strict_json::from_str(text)
         .map_err(|e| format!("not JSON (line {}, column {}): {e}", e.line(), e.column()))?;
+    facts_from_value(value)
+}
+
+/// [`parse_facts_document`] from a parsed JSON value (a decision record holds one).
+pub fn facts_from_value(value: serde_json::Value) -> Result<Facts, String> {
     let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
     if schema != FACTS_SCHEMA {
         return Err(format!("not a facts document: `schema` is `{schema}`, expected `{FACTS_SCHEMA}` (write one with `tollgate facts`)"));

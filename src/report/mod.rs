@@ -1,5 +1,6 @@
 //! Reports: the only code that writes to stdout. One `Report` value, rendered per format.
 
+mod backtest;
 mod emit;
 pub mod escape;
 mod github;
@@ -15,6 +16,7 @@ use crate::facts::Facts;
 use crate::plan::Action;
 use crate::verdict::{Decision, ExceptionStatus, RuleVerdict, Tally, Verdict};
 
+pub use backtest::{render_backtest, resolve_backtest_format, BacktestFormat};
 pub use emit::{emit, print_stdout, progress, progress_done, resolve_format, OutputFormat};
 pub use github::render_github;
 pub use json::render_json;

@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backtest;
 mod bad_input;
 mod common;
 mod deploy;
@@ -12,6 +13,7 @@ mod explain;
 mod lint;
 mod panic_guard;
 mod readme;
+mod records;
 mod report_escaping;
 mod reports;
 mod rule_tests;
