@@ -33,6 +33,9 @@ const STREAMS: usize = 10_000;
 const WORKLOADS: usize = 1_000;
 const BINDINGS: usize = 2_000;
 const NAMESPACES: usize = 100;
+/// The seed's two builds of dev/simple-app (latest and promote).
+const NEW_HEX: &str = "7c3e0f5a2b9d4e6f8a1c3b5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f";
+const OLD_HEX: &str = "1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -78,9 +81,17 @@ fn objects() -> ClusterObjects {
     for i in 0..STREAMS {
         let ns = format!("team-{}", i % NAMESPACES);
         let name = format!("app-{i}");
+        // Each stream has images of its own: one digest held by 10,000 streams would make
+        // `image.seen` list them all, which no real cluster does.
+        let (new, old) = (format!("{:064x}", 2 * i + 1), format!("{:064x}", 2 * i + 2));
         o.streams.push(renamed(
             &stream,
-            &[("\"dev\"", &format!("\"{ns}\"")), ("simple-app", &name)],
+            &[
+                ("\"dev\"", &format!("\"{ns}\"")),
+                ("simple-app", &name),
+                (NEW_HEX, &new),
+                (OLD_HEX, &old),
+            ],
         ));
     }
     for i in 0..WORKLOADS {
