@@ -119,6 +119,19 @@ fn objects() -> ClusterObjects {
             ],
         ));
     }
+    // As the admission cache keeps them: every list sorted by (namespace, name), so lookups
+    // binary-search.
+    let key = |m: &tollgate::openshift::ObjectMeta| (m.ns().to_string(), m.name.clone());
+    o.streams.sort_by_key(|s| key(&s.metadata));
+    o.dcs.sort_by_key(|d| key(&d.metadata));
+    o.rolebindings.sort_by_key(|b| key(&b.metadata));
+    o.deployments.sort_by_key(|d| key(&d.metadata));
+    o.rcs.sort_by_key(|r| key(&r.metadata));
+    o.replicasets.sort_by_key(|r| key(&r.metadata));
+    o.roles.sort_by_key(|r| key(&r.metadata));
+    o.clusterroles.sort_by_key(|r| key(&r.metadata));
+    o.images.sort_by_key(|i| key(&i.metadata));
+    o.sorted = true;
     o
 }
 

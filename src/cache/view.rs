@@ -47,6 +47,8 @@ pub fn empty() -> ClusterObjects {
     ClusterObjects {
         origin: ORIGIN.into(),
         provenance: Provenance::Cluster,
+        // `put`, `remove` and `Replace` keep every list sorted by key.
+        sorted: true,
         ..ClusterObjects::default()
     }
 }

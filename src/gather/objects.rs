@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::openshift::{
     ClusterRole, ClusterRoleBinding, Deployment, DeploymentConfig, Image, ImageStream,
-    ImageStreamImage, ImageStreamTag, ReplicaSet, ReplicationController, Role, RoleBinding,
+    ImageStreamImage, ImageStreamTag, ObjectMeta, ReplicaSet, ReplicationController, Role,
+    RoleBinding,
 };
 
 /// Where the objects came from; decides how a missing object is read.
@@ -28,6 +29,10 @@ pub struct ClusterObjects {
     /// Bumped by the admission cache each time it publishes a change (0 elsewhere): what is
     /// derived from the objects (the guarded tags) is kept until it moves.
     pub generation: u64,
+    /// Every kind's list is sorted by (namespace, name), as the admission cache keeps them:
+    /// lookups binary-search instead of scanning (10,000 streams, one lookup per trigger).
+    /// Only a producer that keeps the order on every change may set it.
+    pub sorted: bool,
     pub provenance: Provenance,
     pub streams: Vec<ImageStream>,
     pub istags: Vec<ImageStreamTag>,
@@ -82,6 +87,29 @@ pub struct AccessReviews {
     pub promoter_can_roll_out: Option<bool>,
 }
 
+/// One object by (namespace, name): a binary search when the list is sorted, else a scan.
+fn find<'a, T>(
+    list: &'a [T],
+    sorted: bool,
+    ns: &str,
+    name: &str,
+    meta: impl Fn(&T) -> &ObjectMeta,
+) -> Option<&'a T> {
+    if sorted {
+        list.binary_search_by(|o| {
+            let m = meta(o);
+            (m.ns(), m.name.as_str()).cmp(&(ns, name))
+        })
+        .ok()
+        .map(|i| &list[i])
+    } else {
+        list.iter().find(|o| {
+            let m = meta(o);
+            m.ns() == ns && m.name == name
+        })
+    }
+}
+
 impl ClusterObjects {
     /// `in the snapshot …` / `in the cluster`, for messages.
     pub fn where_(&self) -> String {
@@ -102,44 +130,44 @@ impl ClusterObjects {
     }
 
     pub fn stream(&self, ns: &str, name: &str) -> Option<&ImageStream> {
-        self.streams
-            .iter()
-            .find(|s| s.metadata.ns() == ns && s.metadata.name == name)
+        find(&self.streams, self.sorted, ns, name, |s| &s.metadata)
     }
 
     pub fn dc(&self, ns: &str, name: &str) -> Option<&DeploymentConfig> {
-        self.dcs
-            .iter()
-            .find(|d| d.metadata.ns() == ns && d.metadata.name == name)
+        find(&self.dcs, self.sorted, ns, name, |d| &d.metadata)
     }
 
     pub fn deployment(&self, ns: &str, name: &str) -> Option<&Deployment> {
-        self.deployments
-            .iter()
-            .find(|d| d.metadata.ns() == ns && d.metadata.name == name)
+        find(&self.deployments, self.sorted, ns, name, |d| &d.metadata)
     }
 
     pub fn rc(&self, ns: &str, name: &str) -> Option<&ReplicationController> {
-        self.rcs
-            .iter()
-            .find(|r| r.metadata.ns() == ns && r.metadata.name == name)
+        find(&self.rcs, self.sorted, ns, name, |r| &r.metadata)
     }
 
     pub fn cluster_role(&self, name: &str) -> Option<&ClusterRole> {
+        if self.sorted {
+            return find(&self.clusterroles, true, "", name, |r| &r.metadata);
+        }
         self.clusterroles.iter().find(|r| r.metadata.name == name)
     }
 
     pub fn role(&self, ns: &str, name: &str) -> Option<&Role> {
-        self.roles
-            .iter()
-            .find(|r| r.metadata.ns() == ns && r.metadata.name == name)
+        find(&self.roles, self.sorted, ns, name, |r| &r.metadata)
     }
 
     /// RoleBindings of one namespace.
     pub fn rolebindings_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a RoleBinding> {
-        self.rolebindings
-            .iter()
-            .filter(move |b| b.metadata.ns() == ns)
+        let all = &self.rolebindings[..];
+        let within = if self.sorted {
+            // The namespace's bindings are one run of the sorted list.
+            let start = all.partition_point(|b| b.metadata.ns() < ns);
+            let end = start + all[start..].partition_point(|b| b.metadata.ns() == ns);
+            &all[start..end]
+        } else {
+            all
+        };
+        within.iter().filter(move |b| b.metadata.ns() == ns)
     }
 
     /// The RBAC reads that are missing for these namespaces, sorted: refused reads, and for a
@@ -178,5 +206,47 @@ impl ClusterObjects {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    fn meta(ns: &str, name: &str) -> ObjectMeta {
+        ObjectMeta {
+            name: name.into(),
+            namespace: (!ns.is_empty()).then(|| ns.to_string()),
+            ..ObjectMeta::default()
+        }
+    }
+
+    #[test]
+    fn sorted_lookups_find_what_a_scan_finds() {
+        let keys = [("a", "x"), ("b", "a"), ("b", "b"), ("b", "z"), ("c", "m")];
+        let mut o = ClusterObjects::default();
+        for (ns, name) in keys {
+            let mut s = ImageStream::default();
+            s.metadata = meta(ns, name);
+            o.streams.push(s);
+            let mut b = RoleBinding::default();
+            b.metadata = meta(ns, name);
+            o.rolebindings.push(b);
+        }
+        let scan = o.clone();
+        o.sorted = true;
+        for ns in ["a", "b", "c", "d", ""] {
+            for name in ["a", "b", "m", "x", "z", "q"] {
+                let found = |c: &ClusterObjects| c.stream(ns, name).map(|s| s.metadata.clone());
+                assert_eq!(found(&o), found(&scan), "{ns}/{name}");
+            }
+            let names = |c: &ClusterObjects| {
+                c.rolebindings_in(ns)
+                    .map(|b| b.metadata.name.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(names(&o), names(&scan), "{ns}");
+        }
+        assert_eq!(o.rolebindings_in("b").count(), 3);
     }
 }
