@@ -226,12 +226,14 @@ mod lookup_tests {
         let keys = [("a", "x"), ("b", "a"), ("b", "b"), ("b", "z"), ("c", "m")];
         let mut o = ClusterObjects::default();
         for (ns, name) in keys {
-            let mut s = ImageStream::default();
-            s.metadata = meta(ns, name);
-            o.streams.push(s);
-            let mut b = RoleBinding::default();
-            b.metadata = meta(ns, name);
-            o.rolebindings.push(b);
+            o.streams.push(ImageStream {
+                metadata: meta(ns, name),
+                ..ImageStream::default()
+            });
+            o.rolebindings.push(RoleBinding {
+                metadata: meta(ns, name),
+                ..RoleBinding::default()
+            });
         }
         let scan = o.clone();
         o.sorted = true;
