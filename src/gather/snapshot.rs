@@ -7,16 +7,19 @@
 //! Files are found by [`walk`] (regular files, symlinks inside the root, sizes bounded) and
 //! parsed by [`parse`] (strict JSON, bounded YAML).
 
+mod decode;
+mod fast_rbac;
 mod parse;
 mod sink;
+mod stream;
 mod walk;
 
-use sink::add_documents;
+use parse::Parsed;
+use sink::add_parsed;
 pub use sink::{load_text, Sink};
 
 use std::path::PathBuf;
 
-use serde_json::Value;
 use thiserror::Error;
 
 use super::objects::{ClusterObjects, Provenance};
@@ -107,7 +110,7 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
                 return Err(over_total(f, total, limits));
             }
         }
-        let parsed: Vec<Result<(u64, Vec<Value>), SnapshotError>> = std::thread::scope(|s| {
+        let parsed: Vec<Result<(u64, Parsed), SnapshotError>> = std::thread::scope(|s| {
             let handles: Vec<_> = batch
                 .iter()
                 .map(|f| s.spawn(move || read_and_parse(f, limits)))
@@ -131,7 +134,7 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
             if total > limits.max_total_bytes {
                 return Err(over_total(f, total, limits));
             }
-            add_documents(docs, &f.path.display().to_string(), &mut sink)?;
+            add_parsed(docs, &f.path.display().to_string(), &mut sink)?;
         }
     }
     let shown = paths
@@ -177,17 +180,18 @@ fn over_total(f: &walk::Found, size: u64, limits: &LoadLimits) -> SnapshotError 
     )
 }
 
-/// Reads one file (bounded) and parses its documents: (bytes read, documents).
-fn read_and_parse(
-    f: &walk::Found,
-    limits: &LoadLimits,
-) -> Result<(u64, Vec<Value>), SnapshotError> {
+/// Reads one file (bounded) and parses its documents: (bytes read, documents). The text is
+/// dropped before the objects are added.
+fn read_and_parse(f: &walk::Found, limits: &LoadLimits) -> Result<(u64, Parsed), SnapshotError> {
     let text = crate::input::read_text(&f.path, limits.max_file_bytes, Some(walk::FILE_FLAG))
         .map_err(|m| walk::unusable(&f.path, m))?;
-    let docs = parse::parse_documents(&text, &f.path.display().to_string())?;
+    let docs = parse::parse_file(&text, &f.path.display().to_string())?;
     Ok((text.len() as u64, docs))
 }
 
 #[cfg(test)]
 #[path = "snapshot_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod stream_tests;

@@ -23,6 +23,7 @@ pub use image::{
     ImageStreamSpec, ImageStreamStatus, ImageStreamTag, NamedTagEventList, SignatureParty,
     TagEvent, TagReference, TagReferencePolicy,
 };
+pub(crate) use lenient::scalar_to_string;
 pub use meta::{ObjectMeta, ObjectReference};
 pub use rbac::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject};
 pub use replicaset::ReplicaSet;

@@ -7,7 +7,6 @@
 //! call, so a rule that never calls one pays nothing. Documented in `policies/README.md`.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -29,10 +28,53 @@ enum Source {
 /// The RBAC facts of one evaluation and their indexes (positions in the lists, in facts order).
 pub(crate) struct RbacIndex {
     source: Source,
-    by_id: OnceCell<HashMap<String, usize>>,
-    by_subject: OnceCell<HashMap<(String, String), Vec<usize>>>,
-    by_role: OnceCell<HashMap<String, Vec<usize>>>,
-    pullers_by_subject: OnceCell<HashMap<(String, String), Vec<usize>>>,
+    by_id: OnceCell<HashIndex>,
+    by_subject: OnceCell<HashIndex>,
+    by_role: OnceCell<HashIndex>,
+    pullers_by_subject: OnceCell<HashIndex>,
+}
+
+/// A compact index: `(hash of the key, position)` sorted, so a key's positions are one range in
+/// facts order. Nothing of the key is copied (at 300,000 bindings a map of owned keys cost more
+/// memory than the bindings); a lookup checks each candidate's real key, so a hash collision
+/// costs a comparison, never a wrong answer.
+struct HashIndex(Vec<(u64, usize)>);
+
+impl HashIndex {
+    /// Indexes each item under the keys `keys` gives it (several for a binding's subjects).
+    fn build<T>(items: &[T], keys: impl Fn(&T, &mut dyn FnMut(u64))) -> Self {
+        let mut v = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            keys(item, &mut |h| v.push((h, i)));
+        }
+        v.sort_unstable();
+        // A binding naming the same subject twice is listed once.
+        v.dedup();
+        HashIndex(v)
+    }
+
+    /// Positions filed under `hash`, in facts order.
+    fn get(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
+        let start = self.0.partition_point(|(h, _)| *h < hash);
+        self.0[start..]
+            .iter()
+            .take_while(move |(h, _)| *h == hash)
+            .map(|(_, i)| *i)
+    }
+}
+
+/// FNV-1a over the parts, each followed by `0xff` (a byte UTF-8 text never holds), so `("ab",
+/// "c")` and `("a", "bc")` differ. Not keyed: a crafted collision only makes a lookup compare
+/// more candidates, and a lookup is never slower than the loop it replaces.
+fn hash(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.iter().chain(&[0xff]) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 impl RbacIndex {
@@ -74,70 +116,82 @@ impl RbacIndex {
     /// The binding with this id (`ns/name`, or `name` for a cluster binding: what
     /// `rbac.pullers[].via` holds); the last one when several share it, as a loop would find.
     fn binding(&self, id: &str) -> Option<&Binding> {
-        let ids = self.by_id.get_or_init(|| {
-            let mut m = HashMap::with_capacity(self.bindings().len());
-            for (i, b) in self.bindings().iter().enumerate() {
-                m.insert(binding_id(b), i);
-            }
-            m
-        });
-        ids.get(id).map(|i| &self.bindings()[*i])
+        let ids = self
+            .by_id
+            .get_or_init(|| HashIndex::build(self.bindings(), |b, add| add(id_hash(b))));
+        let wanted = hash(&[id.as_bytes()]);
+        ids.get(wanted)
+            .filter(|i| self.bindings().get(*i).is_some_and(|b| has_id(b, id)))
+            .last()
+            .and_then(|i| self.bindings().get(i))
     }
 
     fn bindings_of(&self, kind: &str, name: &str) -> Array {
         let m = self.by_subject.get_or_init(|| {
-            let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
-            for (i, b) in self.bindings().iter().enumerate() {
+            HashIndex::build(self.bindings(), |b, add| {
                 for s in &b.subjects {
-                    let v = m.entry((s.kind.clone(), s.name.clone())).or_default();
-                    // A binding naming the same subject twice is listed once.
-                    if v.last() != Some(&i) {
-                        v.push(i);
-                    }
+                    add(hash(&[s.kind.as_bytes(), s.name.as_bytes()]));
                 }
-            }
-            m
+            })
         });
-        let key = (kind.to_string(), name.to_string());
-        self.rows(m.get(&key), self.bindings())
+        let h = hash(&[kind.as_bytes(), name.as_bytes()]);
+        rows(m.get(h), self.bindings(), |b| {
+            b.subjects.iter().any(|s| s.kind == kind && s.name == name)
+        })
     }
 
     fn bindings_to(&self, role: &str) -> Array {
         let m = self.by_role.get_or_init(|| {
-            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-            for (i, b) in self.bindings().iter().enumerate() {
-                m.entry(b.role.name.clone()).or_default().push(i);
-            }
-            m
+            HashIndex::build(self.bindings(), |b, add| {
+                add(hash(&[b.role.name.as_bytes()]))
+            })
         });
-        self.rows(m.get(role), self.bindings())
+        rows(m.get(hash(&[role.as_bytes()])), self.bindings(), |b| {
+            b.role.name == role
+        })
     }
 
     fn pullers_of(&self, kind: &str, name: &str) -> Array {
         let m = self.pullers_by_subject.get_or_init(|| {
-            let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
-            for (i, p) in self.pullers().iter().enumerate() {
-                m.entry((p.kind.clone(), p.name.clone()))
-                    .or_default()
-                    .push(i);
-            }
-            m
+            HashIndex::build(self.pullers(), |p, add| {
+                add(hash(&[p.kind.as_bytes(), p.name.as_bytes()]))
+            })
         });
-        let key = (kind.to_string(), name.to_string());
-        self.rows(m.get(&key), self.pullers())
-    }
-
-    fn rows<T: ToRhai>(&self, at: Option<&Vec<usize>>, list: &[T]) -> Array {
-        at.map(|v| v.iter().map(|i| list[*i].to_rhai()).collect())
-            .unwrap_or_default()
+        let h = hash(&[kind.as_bytes(), name.as_bytes()]);
+        rows(m.get(h), self.pullers(), |p| {
+            p.kind == kind && p.name == name
+        })
     }
 }
 
-/// `ns/name`, or `name` for a cluster binding.
-fn binding_id(b: &Binding) -> String {
+/// The rows at `at` whose real key matches (`is`), as Rhai values.
+fn rows<T: ToRhai>(at: impl Iterator<Item = usize>, list: &[T], is: impl Fn(&T) -> bool) -> Array {
+    at.filter_map(|i| list.get(i))
+        .filter(|x| is(x))
+        .map(ToRhai::to_rhai)
+        .collect()
+}
+
+/// The hash of `ns/name` (or `name` for a cluster binding), as [`hash`] of the id string.
+fn id_hash(b: &Binding) -> u64 {
     match &b.namespace {
-        Some(ns) => format!("{ns}/{}", b.name),
-        None => b.name.clone(),
+        // The id's one part is `ns`, `/`, `name`: fed as one run of bytes.
+        Some(ns) => {
+            let id = [ns.as_bytes(), b"/", b.name.as_bytes()].concat();
+            hash(&[&id])
+        }
+        None => hash(&[b.name.as_bytes()]),
+    }
+}
+
+/// Whether `id` is `ns/name` (or `name` for a cluster binding) of `b`.
+fn has_id(b: &Binding, id: &str) -> bool {
+    match &b.namespace {
+        Some(ns) => id
+            .strip_prefix(ns.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+            .is_some_and(|r| r == b.name),
+        None => id == b.name,
     }
 }
 

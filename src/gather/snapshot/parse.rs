@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::stream::Doc;
 use super::SnapshotError;
 use crate::gather::strict_json::{self, StrictValue};
 
@@ -32,6 +33,36 @@ fn yaml_options(len: usize) -> serde_saphyr::Options {
             max_total_replayed_events: MAX_ALIAS_REPLAYED_EVENTS,
         },
     }
+}
+
+/// One file's documents, read one of the two ways.
+pub(super) enum Parsed {
+    Streamed(Vec<Doc>),
+    Plain(Vec<Value>),
+}
+
+/// Parses one file: the fast way when it can, else the plain way (which names any error).
+pub(super) fn parse_file(text: &str, file: &str) -> Result<Parsed, SnapshotError> {
+    match parse_streamed(text, file) {
+        Some(docs) => Ok(Parsed::Streamed(docs)),
+        None => parse_documents(text, file).map(Parsed::Plain),
+    }
+}
+
+/// The documents of one file read the fast way (List items decoded as they are read, see
+/// [`super::stream`]), or `None` when the file needs the plain way ([`parse_documents`]), which
+/// also gives every error. Empty documents are dropped.
+fn parse_streamed(text: &str, file: &str) -> Option<Vec<Doc>> {
+    let docs = if file.ends_with(".json") {
+        vec![serde_json::from_str::<Doc>(text).ok()?]
+    } else {
+        serde_saphyr::from_multiple_with_options::<Doc>(text, yaml_options(text.len())).ok()?
+    };
+    Some(
+        docs.into_iter()
+            .filter(|d| !matches!(d, Doc::Whole(Value::Null)))
+            .collect(),
+    )
 }
 
 /// The documents of one file (`file` names it; `.json` files are JSON, others YAML), with

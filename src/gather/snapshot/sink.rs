@@ -7,15 +7,21 @@ use std::collections::{BTreeSet, HashMap};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{parse, SnapshotError};
+use super::decode::{decode_object, Decoded, Object, Pos, Read, KINDS};
+use super::parse::{self, Parsed};
+use super::stream::Doc;
+use super::SnapshotError;
 use crate::gather::objects::ClusterObjects;
 
-/// Where an object was first seen and where it is kept (its index in the list of its kind),
-/// to tell an object exported twice (kept once) from two different objects under one name
-/// (an error).
+/// Where an object was first seen (a file by its index in `Sink::files`, and the position in
+/// it) and where it is kept (its index in the list of its kind), to tell an object exported
+/// twice (kept once) from two different objects under one name (an error).
 struct Seen {
-    at: String,
+    file: usize,
+    pos: Pos,
     index: usize,
+    /// What was dropped from it (bindings), compared as well.
+    dropped: Option<super::fast_rbac::Dropped>,
 }
 
 /// Accumulates the objects of a snapshot's files, dropping exact duplicates (the same object
@@ -23,8 +29,11 @@ struct Seen {
 #[derive(Default)]
 pub struct Sink {
     pub(super) objects: ClusterObjects,
-    seen: HashMap<(String, String, String), Seen>,
+    /// Keyed by (index into `KINDS`, namespace, name).
+    seen: HashMap<(usize, String, String), Seen>,
     pub(super) skipped: BTreeSet<String>,
+    /// The files added so far, in order; `Seen` names one by its index.
+    files: Vec<String>,
 }
 
 /// The object types a snapshot holds: decoded once, compared only when a name repeats.
@@ -56,20 +65,14 @@ fn same<T: Exported>(a: &T, b: &T) -> bool {
     matches!((strip(a), strip(b)), (Some(x), Some(y)) if x == y)
 }
 
-/// Decodes `v` and keeps it unless an object of the same name is already kept at `seen`.
-fn keep<T: Exported>(
-    list: &mut Vec<T>,
-    v: Value,
-    seen: Option<usize>,
-    invalid: &dyn Fn(String, String) -> SnapshotError,
-) -> Result<Kept, SnapshotError> {
-    let item: T = decode(v, invalid)?;
+/// Keeps `item` unless an object of the same name is already kept at `seen`.
+fn keep<T: Exported>(list: &mut Vec<T>, item: T, seen: Option<usize>) -> Kept {
     match seen.and_then(|i| list.get(i)) {
-        Some(first) if same(first, &item) => Ok(Kept::Same),
-        Some(_) => Ok(Kept::Different),
+        Some(first) if same(first, &item) => Kept::Same,
+        Some(_) => Kept::Different,
         None => {
             list.push(item);
-            Ok(Kept::New(list.len() - 1))
+            Kept::New(list.len() - 1)
         }
     }
 }
@@ -85,67 +88,96 @@ impl Sink {
 /// parses in parallel, then adds in order); `file` names it in errors, and its extension says
 /// JSON (`.json`) or YAML (anything else). Public for the fuzz targets.
 pub fn load_text(text: &str, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
-    add_documents(parse::parse_documents(text, file)?, file, sink)
+    add_parsed(parse::parse_file(text, file)?, file, sink)
 }
 
-/// Adds the objects of one file's documents; `file` names it in errors.
-pub(super) fn add_documents(
-    docs: Vec<Value>,
-    file: &str,
-    sink: &mut Sink,
-) -> Result<(), SnapshotError> {
+/// Adds the objects of one parsed file; `file` names it in errors.
+pub(super) fn add_parsed(parsed: Parsed, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
+    match parsed {
+        Parsed::Streamed(docs) => add_streamed(docs, file, sink),
+        Parsed::Plain(docs) => add_documents(docs, file, sink),
+    }
+}
+
+/// Adds the documents of a file read the fast way (List items already decoded).
+fn add_streamed(docs: Vec<Doc>, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
     let single = docs.len() == 1;
-    for (d, mut doc) in docs.into_iter().enumerate() {
-        let here = if single {
-            String::new()
-        } else {
-            format!("document {}", d + 1)
-        };
-        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
-        let is_list = kind == "List" || (kind.ends_with("List") && doc.get("items").is_some());
-        if is_list {
-            // Taken, not copied: a List is most of a big export.
-            let items = match doc.get_mut("items").map(Value::take) {
-                Some(Value::Array(items)) => items,
-                None | Some(Value::Null) => vec![],
-                Some(_) => {
-                    return Err(SnapshotError::Invalid {
-                        file: file.into(),
-                        object: describe_pos(&here, "a List"),
-                        field: "items".into(),
-                        message: "is not a list".into(),
-                    })
+    let f = sink.file_index(file);
+    for (d, doc) in docs.into_iter().enumerate() {
+        let doc_pos = (!single).then_some(d + 1);
+        match doc {
+            Doc::Whole(v) => add_whole(v, file, f, doc_pos, sink)?,
+            Doc::List(items) => {
+                reserve(&mut sink.objects, &items);
+                for (i, read) in items.into_iter().enumerate() {
+                    let pos = Pos {
+                        doc: doc_pos,
+                        item: Some(i + 1),
+                    };
+                    insert(read, file, f, pos, sink)?;
                 }
-            };
-            for (i, item) in items.into_iter().enumerate() {
-                let pos = if here.is_empty() {
-                    format!("List item {}", i + 1)
-                } else {
-                    format!("{here}, List item {}", i + 1)
-                };
-                if !item.is_object() {
-                    return Err(SnapshotError::Invalid {
-                        file: file.into(),
-                        object: describe_pos(&here, "a List"),
-                        field: format!("items[{i}]"),
-                        message: format!("is {}, not an object", json_type(&item)),
-                    });
-                }
-                add_object(item, file, &pos, sink)?;
             }
-        } else {
-            add_object(doc, file, &here, sink)?;
         }
     }
     Ok(())
 }
 
-fn describe_pos(pos: &str, what: &str) -> String {
-    if pos.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what} ({pos})")
+/// Adds the objects of one file's documents read whole; `file` names it in errors.
+fn add_documents(docs: Vec<Value>, file: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
+    let single = docs.len() == 1;
+    let f = sink.file_index(file);
+    for (d, doc) in docs.into_iter().enumerate() {
+        add_whole(doc, file, f, (!single).then_some(d + 1), sink)?;
     }
+    Ok(())
+}
+
+/// Adds one document read whole: a List's items, or the document itself.
+fn add_whole(
+    mut doc: Value,
+    file: &str,
+    f: usize,
+    doc_pos: Option<usize>,
+    sink: &mut Sink,
+) -> Result<(), SnapshotError> {
+    let here = Pos {
+        doc: doc_pos,
+        item: None,
+    };
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+    let is_list = kind == "List" || (kind.ends_with("List") && doc.get("items").is_some());
+    if !is_list {
+        return insert(decode_object(doc, file, here)?, file, f, here, sink);
+    }
+    // Taken, not copied: a List is most of a big export.
+    let items = match doc.get_mut("items").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        None | Some(Value::Null) => vec![],
+        Some(_) => {
+            return Err(SnapshotError::Invalid {
+                file: file.into(),
+                object: here.describe("a List"),
+                field: "items".into(),
+                message: "is not a list".into(),
+            })
+        }
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        let pos = Pos {
+            doc: doc_pos,
+            item: Some(i + 1),
+        };
+        if !item.is_object() {
+            return Err(SnapshotError::Invalid {
+                file: file.into(),
+                object: here.describe("a List"),
+                field: format!("items[{i}]"),
+                message: format!("is {}, not an object", json_type(&item)),
+            });
+        }
+        insert(decode_object(item, file, pos)?, file, f, pos, sink)?;
+    }
+    Ok(())
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -159,102 +191,116 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-/// Kinds the gate reads, and whether they live in a namespace.
-const KINDS: &[(&str, bool)] = &[
-    ("ImageStream", true),
-    ("ImageStreamTag", true),
-    ("ImageStreamImage", true),
-    ("Image", false),
-    ("DeploymentConfig", true),
-    ("Deployment", true),
-    ("ReplicationController", true),
-    ("ReplicaSet", true),
-    ("RoleBinding", true),
-    ("ClusterRoleBinding", false),
-    ("ClusterRole", false),
-    ("Role", true),
-];
-
-fn add_object(v: Value, file: &str, pos: &str, sink: &mut Sink) -> Result<(), SnapshotError> {
-    let kind = v
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let Some(&(_, namespaced)) = KINDS.iter().find(|(k, _)| *k == kind) else {
-        tracing::debug!(file, kind = %kind, "skipping an object of a kind the gate does not read");
-        sink.skipped.insert(if kind.is_empty() {
-            "objects without kind".into()
-        } else {
-            kind
-        });
-        return Ok(());
-    };
-    let meta_str = |key: &str| {
-        v.get("metadata")
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let name = meta_str("name");
-    let object = match &name {
-        Some(n) => describe_pos(pos, &format!("{kind} `{n}`")),
-        None if pos.is_empty() => kind.clone(),
-        None => format!("{kind} at {pos}"),
-    };
-    let invalid = |field: String, message: String| SnapshotError::Invalid {
-        file: file.into(),
-        object: object.clone(),
-        field,
-        message,
-    };
-    let Some(name) = name else {
-        return Err(invalid("metadata.name".into(), "is missing".into()));
-    };
-    let ns = meta_str("namespace");
-    if namespaced && ns.is_none() {
-        return Err(invalid(
-            "metadata.namespace".into(),
-            "is missing (export with `oc get … -o yaml`, which writes it)".into(),
-        ));
+/// Makes room for a List's objects at once: a list of 100,000 bindings grown by doubling
+/// copies itself again and again, and each copy touches fresh memory.
+fn reserve(o: &mut ClusterObjects, items: &[Read]) {
+    let mut counts = [0usize; KINDS.len()];
+    for r in items {
+        if let Read::Object(d) = r {
+            if let Some(c) = counts.get_mut(d.kind) {
+                *c += 1;
+            }
+        }
     }
-    // Keyed by kind, not API group: the gate reads a kind the same from either group (e.g.
-    // `v1` and `apps.openshift.io/v1` DeploymentConfigs), so two of them would be ambiguous.
-    let key = (kind.clone(), ns.unwrap_or_default(), name);
-    let at = if pos.is_empty() {
-        file.to_string()
-    } else {
-        format!("{file} ({pos})")
+    o.streams.reserve(counts[0]);
+    o.istags.reserve(counts[1]);
+    o.isimages.reserve(counts[2]);
+    o.images.reserve(counts[3]);
+    o.dcs.reserve(counts[4]);
+    o.deployments.reserve(counts[5]);
+    o.rcs.reserve(counts[6]);
+    o.replicasets.reserve(counts[7]);
+    o.rolebindings.reserve(counts[8]);
+    o.clusterrolebindings.reserve(counts[9]);
+    o.clusterroles.reserve(counts[10]);
+    o.roles.reserve(counts[11]);
+}
+
+impl Sink {
+    /// The index `Seen` names `file` by.
+    fn file_index(&mut self, file: &str) -> usize {
+        if self.files.last().map(String::as_str) != Some(file) {
+            self.files.push(file.to_string());
+        }
+        self.files.len() - 1
+    }
+
+    /// `file (position)`, as conflicts name where an object was seen.
+    fn at(&self, file: usize, pos: Pos) -> String {
+        let name = self.files.get(file).map_or("", String::as_str);
+        if pos.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} ({pos})")
+        }
+    }
+}
+
+/// Keeps one object read at `pos` of file `f` (`file`) unless it is there already.
+fn insert(
+    read: Read,
+    file: &str,
+    f: usize,
+    pos: Pos,
+    sink: &mut Sink,
+) -> Result<(), SnapshotError> {
+    let Decoded {
+        kind,
+        namespace,
+        name,
+        object,
+        dropped,
+    } = match read {
+        Read::Skipped(kind) => {
+            sink.skipped.insert(kind);
+            return Ok(());
+        }
+        Read::Object(d) => *d,
     };
-    let seen = sink.seen.get(&key).map(|s| s.index);
+    let key = (kind, namespace, name);
+    let first = sink.seen.get(&key).map(|s| (s.index, s.dropped));
+    let seen = first.map(|(index, _)| index);
     let o = &mut sink.objects;
-    let kept = match kind.as_str() {
-        "ImageStream" => keep(&mut o.streams, v, seen, &invalid)?,
-        "ImageStreamTag" => keep(&mut o.istags, v, seen, &invalid)?,
-        "ImageStreamImage" => keep(&mut o.isimages, v, seen, &invalid)?,
-        "Image" => keep(&mut o.images, v, seen, &invalid)?,
-        "DeploymentConfig" => keep(&mut o.dcs, v, seen, &invalid)?,
-        "Deployment" => keep(&mut o.deployments, v, seen, &invalid)?,
-        "ReplicationController" => keep(&mut o.rcs, v, seen, &invalid)?,
-        "ReplicaSet" => keep(&mut o.replicasets, v, seen, &invalid)?,
-        "RoleBinding" => keep(&mut o.rolebindings, v, seen, &invalid)?,
-        "ClusterRoleBinding" => keep(&mut o.clusterrolebindings, v, seen, &invalid)?,
-        "ClusterRole" => keep(&mut o.clusterroles, v, seen, &invalid)?,
-        _ => keep(&mut o.roles, v, seen, &invalid)?,
+    let kept = match object {
+        Object::Stream(x) => keep(&mut o.streams, x, seen),
+        Object::IsTag(x) => keep(&mut o.istags, x, seen),
+        Object::IsImage(x) => keep(&mut o.isimages, x, seen),
+        Object::Image(x) => keep(&mut o.images, x, seen),
+        Object::Dc(x) => keep(&mut o.dcs, x, seen),
+        Object::Deployment(x) => keep(&mut o.deployments, x, seen),
+        Object::Rc(x) => keep(&mut o.rcs, x, seen),
+        Object::ReplicaSet(x) => keep(&mut o.replicasets, x, seen),
+        Object::RoleBinding(x) => keep(&mut o.rolebindings, x, seen),
+        Object::ClusterRoleBinding(x) => keep(&mut o.clusterrolebindings, x, seen),
+        Object::ClusterRole(x) => keep(&mut o.clusterroles, x, seen),
+        Object::Role(x) => keep(&mut o.roles, x, seen),
+    };
+    // Equal kept fields are the same object only if what was dropped was equal too.
+    let kept = match (kept, first) {
+        (Kept::Same, Some((_, d))) if d != dropped => Kept::Different,
+        (k, _) => k,
     };
     match kept {
         Kept::New(index) => {
-            sink.seen.insert(key, Seen { at, index });
+            sink.seen.insert(
+                key,
+                Seen {
+                    file: f,
+                    pos,
+                    index,
+                    dropped,
+                },
+            );
         }
         Kept::Same => tracing::debug!(file, ?key, "skipping an object exported twice"),
         Kept::Different => {
             let first = sink
                 .seen
                 .get(&key)
-                .map(|s| s.at.clone())
+                .map(|s| sink.at(s.file, s.pos))
                 .unwrap_or_default();
             let (kind, ns, name) = key;
+            let kind = KINDS[kind].0;
             return Err(SnapshotError::Conflict {
                 object: if ns.is_empty() {
                     format!("{kind} `{name}`")
@@ -262,34 +308,9 @@ fn add_object(v: Value, file: &str, pos: &str, sink: &mut Sink) -> Result<(), Sn
                     format!("{kind} `{ns}/{name}`")
                 },
                 first,
-                second: at,
+                second: sink.at(f, pos),
             });
         }
     }
     Ok(())
-}
-
-/// Decodes with the failing field's path, e.g. `spec.triggers[1].imageChangeParams.from.name`.
-fn decode<T: DeserializeOwned>(
-    v: Value,
-    invalid: &dyn Fn(String, String) -> SnapshotError,
-) -> Result<T, SnapshotError> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        // serde names a missing field in the message, at its parent's path: join them.
-        if let Some(field) = inner
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            let full = if path == "." {
-                field.to_string()
-            } else {
-                format!("{path}.{field}")
-            };
-            invalid(full, "is missing".into())
-        } else {
-            invalid(path, inner)
-        }
-    })
 }
