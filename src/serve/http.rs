@@ -216,34 +216,45 @@ async fn validate(State(s): State<Arc<AppState>>, body: Body) -> Response {
         .into_response()
 }
 
-/// Runs the decision off the async workers, at most `concurrent_decisions` at once, within
-/// `decide_timeout` (waiting for a slot included). `Err` says why no decision was reached.
+/// The decision for one review, through [`bounded`].
 async fn decide_bounded(
     s: &Arc<AppState>,
     review: admission::Review,
 ) -> Result<admission::Answer, String> {
-    let limit = s.limits.decide_timeout;
-    let st = s.clone();
-    let work = async move {
-        let _slot = st
-            .deciding
-            .clone()
+    let state = s.clone();
+    bounded(&s.deciding, s.limits.decide_timeout, move || {
+        let gate = state.pack.gate();
+        let objects = state.view.objects();
+        let guarded = state.guarded(&gate, &objects);
+        let now = time::OffsetDateTime::now_utc();
+        admission::decide_with(&gate, &objects, &guarded, &review, state.mode, now)
+    })
+    .await
+}
+
+/// Runs `work` off the async workers, at most as many at once as `slots` has permits, and
+/// waits for it at most `limit` (waiting for a slot included). `Err` says why there is no
+/// result. A slot is held until the work really ends — past the timeout too — so slow work
+/// cannot pile up beyond the bound.
+async fn bounded<T: Send + 'static>(
+    slots: &Arc<Semaphore>,
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let slots = slots.clone();
+    let run = async move {
+        let slot = slots
             .acquire_owned()
             .await
             .map_err(|_| "the server is shutting down".to_string())?;
-        let gate = st.pack.gate();
-        let objects = st.view.objects();
-        let mode = st.mode;
-        let state = st.clone();
         tokio::task::spawn_blocking(move || {
-            let guarded = state.guarded(&gate, &objects);
-            let now = time::OffsetDateTime::now_utc();
-            admission::decide_with(&gate, &objects, &guarded, &review, mode, now)
+            let _slot = slot;
+            work()
         })
         .await
         .map_err(|e| format!("the decision failed: {e}"))
     };
-    match tokio::time::timeout(limit, work).await {
+    match tokio::time::timeout(limit, run).await {
         Ok(r) => r,
         // The rules stop themselves (limits.rule_timeout); the answer cannot wait for them.
         Err(_) => Err(format!(
@@ -279,4 +290,38 @@ async fn metrics_text(State(s): State<Arc<AppState>>) -> Response {
         s.metrics.encode(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_not_done_in_time_is_an_error_and_keeps_its_slot_until_it_ends() {
+        let slots = Arc::new(Semaphore::new(1));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        // Blocked until the test releases it: whatever the machine's speed, it is late.
+        let stuck = bounded(&slots, Duration::from_millis(20), move || {
+            let _ = wait.recv();
+            1
+        })
+        .await;
+        assert_eq!(
+            stuck,
+            Err("no decision within 20ms (the server is overloaded or a rule is slow)".into())
+        );
+        // Its slot is still taken: the next one waits for it and runs out of time too.
+        let next = bounded(&slots, Duration::from_millis(20), || 2).await;
+        assert!(next.is_err(), "{next:?}");
+        release.send(()).unwrap();
+        // Once the stuck work ends, the slot is free again.
+        let mut after = Err(String::new());
+        for _ in 0..200 {
+            after = bounded(&slots, Duration::from_secs(5), || 3).await;
+            if after.is_ok() {
+                break;
+            }
+        }
+        assert_eq!(after, Ok(3));
+    }
 }
