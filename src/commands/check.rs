@@ -22,5 +22,9 @@ pub fn check_report(args: &CheckArgs) -> Result<Report, Error> {
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus, Error> {
+    super::batch::refuse_batch_flags(args, false)?;
+    if let Some(file) = &args.batch.batch {
+        return super::batch::check_batch(args, file);
+    }
     finish("check", args, check_report(args))
 }

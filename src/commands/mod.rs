@@ -1,5 +1,6 @@
 //! The commands: thin adapters from parsed arguments to one library call and a report.
 
+mod batch;
 mod check;
 mod doc;
 mod facts;
@@ -10,6 +11,7 @@ mod promote;
 mod serve;
 mod test;
 
+pub use batch::batch_report;
 pub use check::{check, check_report};
 pub use doc::doc;
 pub use facts::facts;
