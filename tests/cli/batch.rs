@@ -314,7 +314,10 @@ fn every_output_format_has_a_section_per_promotion() {
     // A testcase per rule of each promotion; the denied one's summary is in its suite.
     assert_eq!(counts["testcase"], 28, "{junit}");
     let second_suite = &junit[junit.rfind("<testsuite ").unwrap()..];
-    assert!(second_suite.contains("decision: DENY — 1 warning"), "{junit}");
+    assert!(
+        second_suite.contains("decision: DENY — 1 warning"),
+        "{junit}"
+    );
 
     let sarif: Value =
         serde_json::from_str(&run("check", &entries, &args("sarif")).stdout).unwrap();
