@@ -10,20 +10,77 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use std::any::Any;
+
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::api::Read;
+use super::api::{decode_items, Read};
 use super::connect::Identity;
+use super::waves::Want;
 use super::ClusterError;
+use crate::openshift::{
+    ClusterRoleBinding, Deployment, DeploymentConfig, ImageStream, ReplicaSet,
+    ReplicationController, RoleBinding,
+};
+use crate::refs::WorkloadKind;
 
 /// What a read gave: the request that answered (the fallback's, when it was used), the answer,
-/// and the refusals on the way.
+/// and the refusals on the way. A list is kept decoded in `items` (its JSON dropped): every
+/// promotion of the batch copies the typed objects instead of decoding the list again.
 #[derive(Debug, Clone)]
 pub(super) struct Reply {
     pub path: String,
     pub read: Read<Value>,
     pub refusals: Vec<String>,
+    pub items: Option<Items>,
+}
+
+/// A list answer decoded once: an `Arc<Vec<T>>` of the type its [`Want`] lands as.
+#[derive(Clone)]
+pub struct Items(Arc<dyn Any + Send + Sync>);
+
+impl std::fmt::Debug for Items {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Items(..)")
+    }
+}
+
+impl Items {
+    fn of<T: DeserializeOwned + Send + Sync + 'static>(
+        path: &str,
+        v: Value,
+    ) -> Result<Items, ClusterError> {
+        Ok(Items(Arc::new(decode_items::<T>(path, v)?)))
+    }
+
+    /// A copy of the objects, when they are `T`s.
+    pub fn get<T: Clone + 'static>(&self) -> Option<Vec<T>> {
+        self.0.downcast_ref::<Vec<T>>().cloned()
+    }
+}
+
+/// The list a [`Want`] reads, decoded as the type it lands as; `None` for single objects and
+/// reviews (small: kept as JSON).
+pub(super) fn decode_list(
+    want: &Want,
+    path: &str,
+    v: Value,
+) -> Result<Option<Items>, ClusterError> {
+    use WorkloadKind::{Deployment as D, DeploymentConfig as Dc};
+    Ok(Some(match want {
+        Want::AllWorkloads(Dc) | Want::WorkloadsIn(Dc, _) => {
+            Items::of::<DeploymentConfig>(path, v)?
+        }
+        Want::AllWorkloads(D) | Want::WorkloadsIn(D, _) => Items::of::<Deployment>(path, v)?,
+        Want::StreamsIn(_) => Items::of::<ImageStream>(path, v)?,
+        Want::RcsIn(_) => Items::of::<ReplicationController>(path, v)?,
+        Want::ReplicaSetsIn(_) => Items::of::<ReplicaSet>(path, v)?,
+        Want::RoleBindings(_) => Items::of::<RoleBinding>(path, v)?,
+        Want::ClusterRoleBindings => Items::of::<ClusterRoleBinding>(path, v)?,
+        _ => return Ok(None),
+    }))
 }
 
 type Cell = Arc<OnceCell<Result<Reply, ClusterError>>>;
@@ -151,6 +208,7 @@ mod tests {
             path: path.into(),
             read: Read::Found(serde_json::json!({"items": []})),
             refusals: vec![],
+            items: None,
         }
     }
 

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::api::{self, Read};
 use super::connect::Connection;
-use super::memo::{ReadMemo, Reply};
+use super::memo::{decode_list, Items, ReadMemo, Reply};
 use super::ClusterError;
 use crate::refs::{TargetRef, WorkloadKind};
 
@@ -85,6 +85,8 @@ pub struct Answer {
     pub path: String,
     pub read: Read<Value>,
     pub refusals: Vec<String>,
+    /// A list already decoded by the batch's memo (`read` is then `Found(null)`).
+    pub items: Option<Items>,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Result<(usize, Answer), ClusterError>> + Send>>;
@@ -104,10 +106,20 @@ async fn run(
     let want = call.want.clone();
     let reply = memo
         .reply(key, async move {
-            send(client, call).await.map(|a| Reply {
+            let a = send(client, call).await?;
+            let (read, items) = match a.read {
+                Read::Found(v) => match decode_list(&a.want, &a.path, v.clone())? {
+                    // The JSON is not needed again: the typed list is.
+                    Some(items) => (Read::Found(Value::Null), Some(items)),
+                    None => (Read::Found(v), None),
+                },
+                other => (other, None),
+            };
+            Ok(Reply {
                 path: a.path,
-                read: a.read,
+                read,
                 refusals: a.refusals,
+                items,
             })
         })
         .await?;
@@ -116,6 +128,7 @@ async fn run(
         path: reply.path,
         read: reply.read,
         refusals: reply.refusals,
+        items: reply.items,
     })
 }
 
@@ -131,6 +144,7 @@ async fn send(client: Client, call: Call) -> Result<Answer, ClusterError> {
             path: call.path,
             read: Read::Found(v),
             refusals,
+            items: None,
         }),
         (_, Some((path, body))) => {
             let second = api::send(&client, Method::POST, &path, Some(&body)).await?;
@@ -142,6 +156,7 @@ async fn send(client: Client, call: Call) -> Result<Answer, ClusterError> {
                 path,
                 read: second,
                 refusals,
+                items: None,
             })
         }
         (read, None) => Ok(Answer {
@@ -149,6 +164,7 @@ async fn send(client: Client, call: Call) -> Result<Answer, ClusterError> {
             path: call.path,
             read,
             refusals,
+            items: None,
         }),
     }
 }

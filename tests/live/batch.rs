@@ -78,6 +78,20 @@ fn a_live_batch_is_checked_with_reads_shared_between_its_promotions() {
         1
     );
     assert!(writes(&l).is_empty(), "{:?}", writes(&l));
+    // Shared reads decide as a check of its own does: same rules, outcomes and messages.
+    let (single_code, single) = l.check(&[]);
+    assert_eq!(single_code, 0);
+    let outcomes = |r: &Value| -> Vec<(Value, Value, Value)> {
+        r["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["id"].clone(), v["outcome"].clone(), v["messages"].clone()))
+            .collect()
+    };
+    assert_eq!(outcomes(&doc["promotions"][0]), outcomes(&single));
+    assert_eq!(doc["promotions"][0]["promotion"], single["promotion"]);
+    assert_eq!(doc["promotions"][0]["warnings"], single["warnings"]);
 }
 
 #[test]
