@@ -353,3 +353,16 @@ fn every_output_format_has_a_section_per_promotion() {
         "{gh}"
     );
 }
+
+#[test]
+fn the_readme_batch_example_is_a_valid_batch_file() {
+    let readme = crate::readme::readme();
+    let example = crate::readme::blocks(&readme, "yaml")
+        .into_iter()
+        .find(|b| b.starts_with("- source:"))
+        .expect("the README shows a batch file");
+    let entries = tollgate::batch::parse(&example, "README.md").unwrap();
+    let promotions = tollgate::batch::promotions(&entries, "README.md", None, None).unwrap();
+    assert_eq!(promotions.len(), 2);
+    assert_eq!(promotions[1].targets[0].to_string(), "prod/dc/backend");
+}
