@@ -1,6 +1,8 @@
 //! Landing answers in [`ClusterObjects`]: found objects are kept, refusals become warnings
 //! naming the missing permission, and what the decision cannot do without becomes an error.
 
+use std::collections::HashSet;
+
 use super::api::{decode, decode_items, Read};
 use super::connect::Connection;
 use super::memo::Items;
@@ -292,12 +294,16 @@ impl<'a> Gathering<'a> {
 
     /// Adds streams not read yet: a namespace list repeats the ones read by name.
     fn push_streams(&mut self, streams: Vec<ImageStream>) {
+        // A set, not a scan per stream: a namespace of thousands of streams (and a batch that
+        // lands its list once per promotion) must not cost their square.
+        let mut have: HashSet<(String, String)> = self
+            .objects
+            .streams
+            .iter()
+            .map(|s| (s.metadata.ns().to_string(), s.metadata.name.clone()))
+            .collect();
         for s in streams {
-            if self
-                .objects
-                .stream(s.metadata.ns(), &s.metadata.name)
-                .is_none()
-            {
+            if have.insert((s.metadata.ns().to_string(), s.metadata.name.clone())) {
                 self.objects.streams.push(s);
             }
         }
@@ -305,12 +311,14 @@ impl<'a> Gathering<'a> {
 
     /// Adds ReplicationControllers not read yet (a namespace list repeats a target's latest).
     fn push_rcs(&mut self, rcs: Vec<ReplicationController>) {
+        let mut have: HashSet<(String, String)> = self
+            .objects
+            .rcs
+            .iter()
+            .map(|r| (r.metadata.ns().to_string(), r.metadata.name.clone()))
+            .collect();
         for rc in rcs {
-            if self
-                .objects
-                .rc(rc.metadata.ns(), &rc.metadata.name)
-                .is_none()
-            {
+            if have.insert((rc.metadata.ns().to_string(), rc.metadata.name.clone())) {
                 self.objects.rcs.push(rc);
             }
         }
