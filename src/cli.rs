@@ -74,12 +74,14 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PromotionArgs {
     /// The image to promote: `ns/stream:tag` or `ns/stream@sha256:…`.
-    #[arg(value_name = "SOURCE")]
-    pub source: String,
+    // `Option` only so that `check`/`promote` can take `--batch` instead (they relax
+    // `required` with `mut_arg`); `facts` requires it.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub source: Option<String>,
 
     /// The tag to move: `ns/stream:tag`.
-    #[arg(value_name = "DESTINATION")]
-    pub destination: String,
+    #[arg(value_name = "DESTINATION", required = true)]
+    pub destination: Option<String>,
 
     /// A workload the promotion reaches: `ns/dc/name`, `ns/deploymentconfig/name` or
     /// `ns/deployment/name` (repeatable). Without it, every DeploymentConfig and Deployment whose
@@ -176,6 +178,11 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Args)]
+// SOURCE and DESTINATION are required unless the promotions come from `--batch`.
+#[command(
+    mut_arg("source", |a| a.required(false).required_unless_present("batch")),
+    mut_arg("destination", |a| a.required(false).required_unless_present("batch"))
+)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub promotion: PromotionArgs,
@@ -191,6 +198,28 @@ pub struct CheckArgs {
     /// record is never overwritten). A record that cannot be written makes the run exit 2.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+/// A release train: many promotions checked together, written all-or-nothing.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Check every promotion listed in FILE instead of SOURCE DESTINATION: a YAML list of
+    /// `{source, destination, targets?: [REF…], reason?}`. One report with a section per
+    /// promotion; exit status the worst of them (2 error > 3 partly done > 1 denied > 0).
+    /// `promote --batch` writes nothing unless every promotion is allowed (see --partial).
+    /// Not with --facts (a facts file holds one promotion).
+    #[arg(long, value_name = "FILE",
+          conflicts_with_all = ["source", "destination", "targets", "reason"])]
+    pub batch: Option<PathBuf>,
+
+    /// With --batch: how many promotions are gathered and checked at once (1–64). Reads shared
+    /// between promotions (bindings, roles, streams, workloads) are made once per batch.
+    /// Default 8.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -214,6 +243,11 @@ pub struct PromoteArgs {
     /// How long --wait waits, e.g. `90s`, `10m`.
     #[arg(long, value_name = "DURATION", default_value = "10m")]
     pub timeout: String,
+
+    /// With --batch: promote the allowed promotions even when others are denied or could not
+    /// be decided (those are reported and left alone; the exit status is still theirs).
+    #[arg(long)]
+    pub partial: bool,
 }
 
 #[derive(Debug, Args)]

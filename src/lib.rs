@@ -7,6 +7,7 @@
 
 pub mod act;
 pub mod admission;
+pub mod batch;
 pub mod cache;
 pub mod cli;
 pub mod cluster;

@@ -1,8 +1,11 @@
 //! Landing answers in [`ClusterObjects`]: found objects are kept, refusals become warnings
 //! naming the missing permission, and what the decision cannot do without becomes an error.
 
+use std::collections::HashSet;
+
 use super::api::{decode, decode_items, Read};
 use super::connect::Connection;
+use super::memo::Items;
 use super::reviews;
 use super::waves::{Answer, Want};
 use super::ClusterError;
@@ -74,6 +77,7 @@ impl<'a> Gathering<'a> {
     }
 
     pub fn apply(&mut self, a: Answer) -> Result<(), ClusterError> {
+        let shared = a.items;
         let (src, dst) = (&self.req.source, &self.req.destination);
         let path = a.path.clone();
         match (a.want, a.read) {
@@ -172,15 +176,14 @@ impl<'a> Gathering<'a> {
             }
             (Want::AllWorkloads(kind), Read::Found(v))
             | (Want::WorkloadsIn(kind, _), Read::Found(v)) => match kind {
-                WorkloadKind::DeploymentConfig => {
-                    self.objects
-                        .dcs
-                        .extend(decode_items::<DeploymentConfig>(&path, v)?)
-                }
+                WorkloadKind::DeploymentConfig => self
+                    .objects
+                    .dcs
+                    .extend(items::<DeploymentConfig>(&path, v, shared.as_ref())?),
                 WorkloadKind::Deployment => {
                     self.objects
                         .deployments
-                        .extend(decode_items::<Deployment>(&path, v)?)
+                        .extend(items::<Deployment>(&path, v, shared.as_ref())?)
                 }
             },
             (Want::AllWorkloads(kind), Read::Forbidden(_)) => {
@@ -209,17 +212,18 @@ impl<'a> Gathering<'a> {
                 self.push_streams(vec![s]);
             }
             (Want::StreamsIn(_), Read::Found(v)) => {
-                let streams = decode_items::<ImageStream>(&path, v)?;
+                let streams = items::<ImageStream>(&path, v, shared.as_ref())?;
                 self.push_streams(streams);
             }
             (Want::RcsIn(_), Read::Found(v)) => {
-                let rcs = decode_items::<ReplicationController>(&path, v)?;
+                let rcs = items::<ReplicationController>(&path, v, shared.as_ref())?;
                 self.push_rcs(rcs);
             }
-            (Want::ReplicaSetsIn(_), Read::Found(v)) => self
-                .objects
-                .replicasets
-                .extend(decode_items::<ReplicaSet>(&path, v)?),
+            (Want::ReplicaSetsIn(_), Read::Found(v)) => {
+                self.objects
+                    .replicasets
+                    .extend(items::<ReplicaSet>(&path, v, shared.as_ref())?)
+            }
             (Want::StreamsIn(ns), Read::Forbidden(_)) => {
                 self.objects.history_unread.streams.insert(ns.clone());
                 self.refused(
@@ -241,10 +245,11 @@ impl<'a> Gathering<'a> {
                     "which workloads there ran the image is unknown (image.seen)",
                 );
             }
-            (Want::RoleBindings(_), Read::Found(v)) => self
-                .objects
-                .rolebindings
-                .extend(decode_items::<RoleBinding>(&path, v)?),
+            (Want::RoleBindings(_), Read::Found(v)) => {
+                self.objects
+                    .rolebindings
+                    .extend(items::<RoleBinding>(&path, v, shared.as_ref())?)
+            }
             (Want::RoleBindings(ns), Read::Forbidden(_)) => {
                 self.objects
                     .unreadable
@@ -258,7 +263,7 @@ impl<'a> Gathering<'a> {
             (Want::ClusterRoleBindings, Read::Found(v)) => self
                 .objects
                 .clusterrolebindings
-                .extend(decode_items::<ClusterRoleBinding>(&path, v)?),
+                .extend(items::<ClusterRoleBinding>(&path, v, shared.as_ref())?),
             (Want::ClusterRoleBindings, Read::Forbidden(_)) => {
                 self.objects.unreadable.insert("clusterrolebindings".into());
                 self.refused(
@@ -289,12 +294,16 @@ impl<'a> Gathering<'a> {
 
     /// Adds streams not read yet: a namespace list repeats the ones read by name.
     fn push_streams(&mut self, streams: Vec<ImageStream>) {
+        // A set, not a scan per stream: a namespace of thousands of streams (and a batch that
+        // lands its list once per promotion) must not cost their square.
+        let mut have: HashSet<(String, String)> = self
+            .objects
+            .streams
+            .iter()
+            .map(|s| (s.metadata.ns().to_string(), s.metadata.name.clone()))
+            .collect();
         for s in streams {
-            if self
-                .objects
-                .stream(s.metadata.ns(), &s.metadata.name)
-                .is_none()
-            {
+            if have.insert((s.metadata.ns().to_string(), s.metadata.name.clone())) {
                 self.objects.streams.push(s);
             }
         }
@@ -302,12 +311,14 @@ impl<'a> Gathering<'a> {
 
     /// Adds ReplicationControllers not read yet (a namespace list repeats a target's latest).
     fn push_rcs(&mut self, rcs: Vec<ReplicationController>) {
+        let mut have: HashSet<(String, String)> = self
+            .objects
+            .rcs
+            .iter()
+            .map(|r| (r.metadata.ns().to_string(), r.metadata.name.clone()))
+            .collect();
         for rc in rcs {
-            if self
-                .objects
-                .rc(rc.metadata.ns(), &rc.metadata.name)
-                .is_none()
-            {
+            if have.insert((rc.metadata.ns().to_string(), rc.metadata.name.clone())) {
                 self.objects.rcs.push(rc);
             }
         }
@@ -361,5 +372,22 @@ impl<'a> Gathering<'a> {
     /// `promoter_can_roll_out`: every target's answer (unknown when there are no targets).
     pub fn finish_rollout_rights(&mut self, _targets: &[TargetRef]) {
         self.objects.reviews.promoter_can_roll_out = reviews::all_of(&self.rollout_rights);
+    }
+}
+
+/// The objects of a list answer: decoded here, or copied from the batch's memo, which decoded
+/// the list once for every promotion.
+fn items<T: serde::de::DeserializeOwned + Clone + 'static>(
+    path: &str,
+    v: serde_json::Value,
+    shared: Option<&Items>,
+) -> Result<Vec<T>, ClusterError> {
+    match shared {
+        Some(items) => items.get::<T>().ok_or_else(|| {
+            ClusterError::Internal(format!(
+                "GET {path}: the batch's shared answer is not a list of the expected kind"
+            ))
+        }),
+        None => decode_items(path, v),
     }
 }

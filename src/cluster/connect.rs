@@ -60,6 +60,8 @@ pub struct Connection {
     pub server: String,
     /// `--request-timeout` (`None`: no limit); the gather's deadline is a multiple of it.
     pub request_timeout: Option<Duration>,
+    /// Set for a batch: its gathers share their reads ([`super::ReadMemo`]).
+    pub memo: Option<std::sync::Arc<super::ReadMemo>>,
 }
 
 impl Connection {
@@ -252,6 +254,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ClusterError> 
         groups: None,
         server,
         request_timeout: limit,
+        memo: None,
     })
 }
 

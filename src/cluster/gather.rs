@@ -57,10 +57,12 @@ async fn gather_waves(
     req: &PromotionRequest,
     settings: &Settings,
 ) -> Result<ClusterObjects, ClusterError> {
-    let (identified, first) = tokio::join!(
-        super::connect::identify_client(&conn.client),
-        run_wave(&conn.client, first_wave(req))
-    );
+    let identify = super::connect::identify_client(&conn.client);
+    let (identified, first) = match &conn.memo {
+        // A batch asks who it is once.
+        Some(memo) => tokio::join!(memo.identity(identify), run_wave(conn, first_wave(req))),
+        None => tokio::join!(identify, run_wave(conn, first_wave(req))),
+    };
     (conn.identity, conn.groups) = identified?;
     let conn: &Connection = conn;
     let mut g = Gathering::new(
@@ -102,7 +104,7 @@ async fn gather_waves(
             );
         }
         let calls = discovery_fallback(req, settings, &g.refused_discovery);
-        for a in run_wave(&conn.client, calls).await? {
+        for a in run_wave(conn, calls).await? {
             g.apply(a)?;
         }
     }
@@ -111,18 +113,13 @@ async fn gather_waves(
         targets = %targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
         "targets selected"
     );
-    for a in run_wave(
-        &conn.client,
-        second_wave(&g.objects, req, settings, &targets),
-    )
-    .await?
-    {
+    for a in run_wave(conn, second_wave(&g.objects, req, settings, &targets)).await? {
         g.apply(a)?;
     }
     g.finish_rollout_rights(&targets);
     let roles = third_wave(&g.objects, req, &targets);
     if !roles.is_empty() {
-        for a in run_wave(&conn.client, roles).await? {
+        for a in run_wave(conn, roles).await? {
             g.apply(a)?;
         }
     }

@@ -13,6 +13,7 @@ mod deadline;
 mod error;
 mod exec;
 mod gather;
+mod memo;
 pub mod paths;
 pub mod redact;
 mod reviews;
@@ -23,6 +24,7 @@ pub use connect::{connect, default_namespace, ConnectOptions, Connection};
 pub use deadline::{DEFAULT_REQUEST_TIMEOUT, GATHER_TIMEOUTS};
 pub use error::ClusterError;
 pub use gather::{discovery_namespaces, gather};
+pub use memo::ReadMemo;
 pub use reviews::service_account_user;
 
 #[cfg(test)]

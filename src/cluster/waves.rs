@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use http::Method;
 use kube::Client;
@@ -9,6 +10,8 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::api::{self, Read};
+use super::connect::Connection;
+use super::memo::{decode_list, Items, ReadMemo, Reply};
 use super::ClusterError;
 use crate::refs::{TargetRef, WorkloadKind};
 
@@ -82,11 +85,54 @@ pub struct Answer {
     pub path: String,
     pub read: Read<Value>,
     pub refusals: Vec<String>,
+    /// A list already decoded by the batch's memo (`read` is then `Found(null)`).
+    pub items: Option<Items>,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Result<(usize, Answer), ClusterError>> + Send>>;
 
-async fn run(client: Client, call: Call) -> Result<Answer, ClusterError> {
+/// [`send`] through the batch's memo when there is one: the same read (same method, path
+/// and body) is sent once per batch.
+async fn run(
+    client: Client,
+    memo: Option<Arc<ReadMemo>>,
+    call: Call,
+) -> Result<Answer, ClusterError> {
+    let Some(memo) = memo else {
+        return send(client, call).await;
+    };
+    let body = call.body.as_ref().map(Value::to_string).unwrap_or_default();
+    let key = format!("{} {} {body}", call.method, call.path);
+    let want = call.want.clone();
+    let reply = memo
+        .reply(key, async move {
+            let a = send(client, call).await?;
+            let (read, items) = match a.read {
+                Read::Found(v) => match decode_list(&a.want, &a.path, v.clone())? {
+                    // The JSON is not needed again: the typed list is.
+                    Some(items) => (Read::Found(Value::Null), Some(items)),
+                    None => (Read::Found(v), None),
+                },
+                other => (other, None),
+            };
+            Ok(Reply {
+                path: a.path,
+                read,
+                refusals: a.refusals,
+                items,
+            })
+        })
+        .await?;
+    Ok(Answer {
+        want,
+        path: reply.path,
+        read: reply.read,
+        refusals: reply.refusals,
+        items: reply.items,
+    })
+}
+
+async fn send(client: Client, call: Call) -> Result<Answer, ClusterError> {
     let first = api::send(&client, call.method.clone(), &call.path, call.body.as_ref()).await?;
     let mut refusals = Vec::new();
     if let Read::Forbidden(m) = &first {
@@ -98,6 +144,7 @@ async fn run(client: Client, call: Call) -> Result<Answer, ClusterError> {
             path: call.path,
             read: Read::Found(v),
             refusals,
+            items: None,
         }),
         (_, Some((path, body))) => {
             let second = api::send(&client, Method::POST, &path, Some(&body)).await?;
@@ -109,6 +156,7 @@ async fn run(client: Client, call: Call) -> Result<Answer, ClusterError> {
                 path,
                 read: second,
                 refusals,
+                items: None,
             })
         }
         (read, None) => Ok(Answer {
@@ -116,19 +164,22 @@ async fn run(client: Client, call: Call) -> Result<Answer, ClusterError> {
             path: call.path,
             read,
             refusals,
+            items: None,
         }),
     }
 }
 
 /// Sends every call at once and returns the answers in the order of the calls. The first
 /// error ends the wave (the other requests are cancelled).
-pub async fn run_wave(client: &Client, calls: Vec<Call>) -> Result<Vec<Answer>, ClusterError> {
+pub async fn run_wave(conn: &Connection, calls: Vec<Call>) -> Result<Vec<Answer>, ClusterError> {
+    let client = &conn.client;
     let n = calls.len();
     tracing::debug!(requests = n, "wave");
     let mut set: JoinSet<Result<(usize, Answer), ClusterError>> = JoinSet::new();
     for (i, call) in calls.into_iter().enumerate() {
         let client = client.clone();
-        let task: Pending = Box::pin(async move { run(client, call).await.map(|a| (i, a)) });
+        let memo = conn.memo.clone();
+        let task: Pending = Box::pin(async move { run(client, memo, call).await.map(|a| (i, a)) });
         set.spawn(task);
     }
     let mut out: Vec<Option<Answer>> = vec![None; n];

@@ -27,5 +27,9 @@ fn decide(args: &CheckArgs) -> Result<(Report, Option<Vec<u8>>), Error> {
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus, Error> {
+    super::batch::refuse_batch_flags(args, false)?;
+    if let Some(file) = &args.batch.batch {
+        return super::batch::check_batch(args, file);
+    }
     finish_recorded("check", args, decide(args))
 }

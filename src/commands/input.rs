@@ -38,14 +38,14 @@ pub fn facts_source(src: &FactsSourceArgs) -> FactsSource {
 
 /// The namespace for references written without one: `-n`, else (reading a live cluster)
 /// the kubeconfig context's namespace. Reads the kubeconfig, never the network.
-fn default_namespace(src: &FactsSourceArgs) -> Option<String> {
+pub(super) fn default_namespace(src: &FactsSourceArgs) -> Option<String> {
     if src.namespace.is_some() || src.facts.is_some() || !src.snapshot.is_empty() {
         return src.namespace.clone();
     }
     cluster::default_namespace(&connect_options(src))
 }
 
-fn parse_time(text: Option<&str>) -> Result<Option<OffsetDateTime>, Error> {
+pub(super) fn parse_time(text: Option<&str>) -> Result<Option<OffsetDateTime>, Error> {
     text.map(|t| {
         // RFC 3339 allows a leap second (`23:59:60`), which `time` cannot represent: read it
         // as the second before, which no age or expiry rule can tell apart.
@@ -76,9 +76,13 @@ pub fn promotion(p: &PromotionArgs, src: &FactsSourceArgs) -> Result<Promotion, 
         .collect::<Result<Vec<_>, _>>()?;
     targets.sort();
     targets.dedup();
+    // clap requires both unless `--batch` is given, and `--batch` takes another path.
+    let required = || Error::Usage("SOURCE and DESTINATION are required".into());
+    let source = p.source.as_deref().ok_or_else(required)?;
+    let destination = p.destination.as_deref().ok_or_else(required)?;
     Ok(Promotion::cli(
-        parse_source(&p.source, ns)?,
-        parse_destination(&p.destination, ns)?,
+        parse_source(source, ns)?,
+        parse_destination(destination, ns)?,
         targets,
         p.reason.clone(),
         parse_time(src.time.as_deref())?,

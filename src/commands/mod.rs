@@ -1,6 +1,7 @@
 //! The commands: thin adapters from parsed arguments to one library call and a report.
 
 mod backtest;
+mod batch;
 mod check;
 mod doc;
 mod facts;
@@ -12,6 +13,7 @@ mod serve;
 mod test;
 
 pub use backtest::backtest;
+pub use batch::batch_report;
 pub use check::{check, check_report};
 pub use doc::doc;
 pub use facts::facts;

@@ -76,7 +76,13 @@ pub fn finish(
         // Machine-read formats still get a document saying why, so CI shows it where it looks.
         Err(e) if format != OutputFormat::Text => {
             let p = &args.promotion;
-            let r = Report::failed(command, &p.source, &p.destination, e.to_string());
+            let (src, dst) = (p.source.as_deref(), p.destination.as_deref());
+            let r = Report::failed(
+                command,
+                src.unwrap_or_default(),
+                dst.unwrap_or_default(),
+                e.to_string(),
+            );
             report::emit(&r, format, file)?;
             return Err(e);
         }

@@ -12,6 +12,10 @@ use super::input::{facts_source, fail_on, gate, promotion};
 use super::output::{finish_recorded, report_and_record};
 
 pub fn promote(args: &PromoteArgs) -> Result<ExitStatus, Error> {
+    super::batch::refuse_batch_flags(&args.check, args.partial)?;
+    if let Some(file) = &args.check.batch.batch {
+        return super::batch::promote_batch(args, file);
+    }
     finish_recorded("promote", &args.check, run(args))
 }
 
@@ -50,7 +54,7 @@ fn run(args: &PromoteArgs) -> Result<(Report, Option<Vec<u8>>), Error> {
 }
 
 /// `90s`, `10m`, `1h`, or a plain number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, Error> {
+pub(super) fn parse_duration(text: &str) -> Result<Duration, Error> {
     let bad = || {
         Error::Usage(format!(
             "--timeout `{text}`: expected a duration such as 90s, 10m or 1h"

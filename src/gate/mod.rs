@@ -27,7 +27,7 @@ pub const DISCOVERY_CHECK: &str = "tollgate/discovery-complete";
 pub use load::{load_settings, read_pack, DEFAULT_POLICY_DIR};
 pub use run::{ActRequest, Outcome};
 pub use source::{
-    facts_from_value, gather, parse_facts_document, FactsSource, Promotion, Requester,
+    facts_from_value, gather, gather_live, parse_facts_document, FactsSource, Promotion, Requester,
 };
 
 /// Settings and a compiled pack, validated against each other; shared by every check.

@@ -66,6 +66,20 @@ fn case(v: &RuleVerdict) -> TestCase {
 
 /// The JUnit XML document.
 pub fn render_junit(r: &Report) -> String {
+    xml(vec![suite(r)])
+}
+
+/// The document of some suites (a batch has one per promotion).
+pub(super) fn xml(suites: Vec<TestSuite>) -> String {
+    let mut report = quick_junit::Report::new("tollgate");
+    report.add_test_suites(suites);
+    report.to_string().unwrap_or_else(|e| {
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- junit report failed: {e} -->\n<testsuites/>\n")
+    })
+}
+
+/// The suite of one report: a testcase per rule.
+pub(super) fn suite(r: &Report) -> TestSuite {
     let mut suite = TestSuite::new(format!(
         "tollgate {} {} → {}",
         r.command, r.promotion.source, r.promotion.destination
@@ -86,9 +100,5 @@ pub fn render_junit(r: &Report) -> String {
         suite.add_test_case(TestCase::new("tollgate", s));
     }
     suite.set_system_out(render_summary_line(r));
-    let mut report = quick_junit::Report::new("tollgate");
-    report.add_test_suite(suite);
-    report.to_string().unwrap_or_else(|e| {
-        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- junit report failed: {e} -->\n<testsuites/>\n")
-    })
+    suite
 }

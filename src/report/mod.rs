@@ -1,6 +1,8 @@
 //! Reports: the only code that writes to stdout. One `Report` value, rendered per format.
 
 mod backtest;
+mod batch;
+mod batch_formats;
 mod emit;
 pub mod escape;
 mod github;
@@ -17,6 +19,13 @@ use crate::plan::Action;
 use crate::verdict::{Decision, ExceptionStatus, RuleVerdict, Tally, Verdict};
 
 pub use backtest::{render_backtest, resolve_backtest_format, BacktestFormat};
+pub use batch::{
+    emit_batch, render_batch_json, render_batch_summary_line, render_batch_text, BatchExecution,
+    BatchReport, BatchSummary, BATCH_SCHEMA,
+};
+pub use batch_formats::{
+    render_batch_github, render_batch_junit, render_batch_markdown, render_batch_sarif,
+};
 pub use emit::{emit, print_stdout, progress, progress_done, resolve_format, OutputFormat};
 pub use github::render_github;
 pub use json::render_json;

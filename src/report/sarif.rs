@@ -99,6 +99,23 @@ fn results(r: &Report) -> Vec<Value> {
 
 /// Pretty SARIF JSON with a trailing newline.
 pub fn render_sarif(r: &Report) -> String {
+    document(vec![run(r)])
+}
+
+/// The SARIF document of some runs (a batch has one per promotion).
+pub(super) fn document(runs: Vec<Value>) -> String {
+    let doc = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": runs,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The run of one report: the rules, the invocation, the findings.
+pub(super) fn run(r: &Report) -> Value {
     let rules: Vec<Value> = r.rules.iter().map(rule_descriptor).collect();
     let mut notifications = vec![];
     if let Some(e) = &r.error {
@@ -121,21 +138,14 @@ pub fn render_sarif(r: &Report) -> String {
         "toolExecutionNotifications": notifications,
         "properties": { "decision": r.decision, "summary": r.summary },
     });
-    let doc = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "tollgate",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "invocations": [invocation],
-            "results": results(r),
-            "properties": { "promotion": r.promotion },
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    json!({
+        "tool": { "driver": {
+            "name": "tollgate",
+            "version": env!("CARGO_PKG_VERSION"),
+            "rules": rules,
+        }},
+        "invocations": [invocation],
+        "results": results(r),
+        "properties": { "promotion": r.promotion },
+    })
 }

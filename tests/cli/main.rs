@@ -6,6 +6,7 @@
 
 mod backtest;
 mod bad_input;
+mod batch;
 mod common;
 mod deploy;
 mod exceptions;

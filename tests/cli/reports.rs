@@ -47,7 +47,7 @@ fn sarif_validator() -> jsonschema::Validator {
         .unwrap()
 }
 
-fn assert_valid_sarif(doc: &Value) {
+pub(crate) fn assert_valid_sarif(doc: &Value) {
     let v = sarif_validator();
     let errors: Vec<String> = v
         .iter_errors(doc)
@@ -164,7 +164,7 @@ fn sarif_for_a_run_that_could_not_decide_is_still_valid() {
 
 /// Counts of `testsuite`, `testcase`, `failure`, `error`, `skipped` elements, and the
 /// `name` of each testcase, from a real XML parse.
-fn junit_counts(xml: &str) -> (std::collections::BTreeMap<String, usize>, Vec<String>) {
+pub(crate) fn junit_counts(xml: &str) -> (std::collections::BTreeMap<String, usize>, Vec<String>) {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut counts = std::collections::BTreeMap::new();
     let mut names = vec![];

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod act;
+mod batch;
 mod cache;
 mod check;
 mod common;

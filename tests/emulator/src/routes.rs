@@ -194,10 +194,13 @@ pub fn dispatch(w: &mut World, req: &Req) -> ApiResult<Reply> {
     }
     let t = parse_target(&segs).ok_or_else(not_served)?;
     authorize_request(w, req, &t)?;
+    // Reviews are answered, never stored: no controller has anything to do after one.
+    let review = matches!(
+        t.group.as_str(),
+        "authorization.k8s.io" | "authentication.k8s.io" | "authorization.openshift.io"
+    );
     let reply = match (t.group.as_str(), t.plural.as_str()) {
-        ("authorization.k8s.io" | "authentication.k8s.io" | "authorization.openshift.io", _) => {
-            routes_rbac::review(w, req, &t)
-        }
+        _ if review => routes_rbac::review(w, req, &t),
         (
             "image.openshift.io",
             "imagestreams"
@@ -218,7 +221,7 @@ pub fn dispatch(w: &mut World, req: &Req) -> ApiResult<Reply> {
             generic(&mut w.store, req, &t, &rt, &mut |_, _, _| Ok(()))
         }
     }?;
-    if req.method != "GET" {
+    if req.method != "GET" && !review {
         controllers::reconcile(w);
     }
     Ok(reply)
