@@ -12,22 +12,35 @@ use super::Gate;
 /// Where rules are read from when no directory is given.
 pub const DEFAULT_POLICY_DIR: &str = "policies";
 
+/// The configuration file in use: `explicit`, else `./tollgate.yaml` when present, else none
+/// (the built-in defaults).
+pub fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
+    let default = Path::new("tollgate.yaml");
+    match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None if default.is_file() => Some(default.to_path_buf()),
+        None => None,
+    }
+}
+
+/// The text of a configuration file, bounded; an unreadable file is named.
+pub fn read_config_text(path: &Path) -> Result<String, Error> {
+    crate::input::read_text(path, crate::config::MAX_CONFIG_BYTES, None).map_err(|message| {
+        ConfigError::Syntax {
+            file: path.display().to_string(),
+            message,
+        }
+        .into()
+    })
+}
+
 /// `explicit`, else `./tollgate.yaml` when present, else the built-in defaults.
 pub fn load_settings(explicit: Option<&Path>) -> Result<Settings, Error> {
-    let default = Path::new("tollgate.yaml");
-    let path = match explicit {
-        Some(p) => p,
-        None if default.is_file() => default,
-        None => return Ok(Settings::default()),
+    let Some(path) = config_path(explicit) else {
+        return Ok(Settings::default());
     };
     let shown = path.display().to_string();
-    let text =
-        crate::input::read_text(path, crate::config::MAX_CONFIG_BYTES, None).map_err(|e| {
-            ConfigError::Syntax {
-                file: shown.clone(),
-                message: e,
-            }
-        })?;
+    let text = read_config_text(&path)?;
     let settings = Settings::parse(&text, &shown)?;
     tracing::info!(config = %shown, "configuration loaded");
     Ok(settings)

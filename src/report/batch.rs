@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::escape::line;
-use super::{print_stdout, render_text, OutputFormat, Report};
+use super::{render_text, OutputFormat, Report};
 use crate::verdict::Decision;
 
 /// Identifies the JSON layout of a batch report (docs/design/CLI.md).
@@ -211,16 +211,5 @@ pub fn emit_batch(
         OutputFormat::Github => render_batch_github(b),
         OutputFormat::Markdown => render_batch_markdown(b),
     };
-    match file {
-        Some(path) => {
-            std::fs::write(path, body)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            print_stdout(&format!(
-                "{} (report written to {})\n",
-                render_batch_summary_line(b),
-                path.display()
-            ))
-        }
-        None => print_stdout(&body),
-    }
+    super::emit::deliver(body, file, || render_batch_summary_line(b))
 }

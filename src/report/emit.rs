@@ -29,13 +29,23 @@ pub fn emit(report: &Report, format: OutputFormat, file: Option<&Path>) -> std::
         OutputFormat::Github => render_github(report),
         OutputFormat::Markdown => render_markdown(report),
     };
+    deliver(body, file, || render_summary_line(report))
+}
+
+/// Writes a rendered report to stdout, or to `file` with its one-line summary on stdout (so a
+/// terminal still says what was decided).
+pub(super) fn deliver(
+    body: String,
+    file: Option<&Path>,
+    summary: impl FnOnce() -> String,
+) -> std::io::Result<()> {
     match file {
         Some(path) => {
             std::fs::write(path, body)
                 .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
             print_stdout(&format!(
                 "{} (report written to {})\n",
-                render_summary_line(report),
+                summary(),
                 path.display()
             ))
         }

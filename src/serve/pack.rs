@@ -7,7 +7,7 @@ use std::sync::RwLock;
 
 use sha2::{Digest, Sha256};
 
-use crate::config::{ConfigError, Settings, MAX_CONFIG_BYTES};
+use crate::config::{ConfigError, Settings};
 use crate::error::Error;
 use crate::gate::{Gate, DEFAULT_POLICY_DIR};
 use crate::policy::{self, Evaluator, RuleSource};
@@ -52,12 +52,14 @@ impl Pack {
         } else {
             dirs.to_vec()
         };
-        let (sources, config_text) = read(&dirs, config)?;
+        // Where `check` would find it: `--config`, else ./tollgate.yaml when present.
+        let config = crate::gate::config_path(config);
+        let (sources, config_text) = read(&dirs, config.as_deref())?;
         let fingerprint = fingerprint(&sources, config_text.as_deref());
-        let gate = prepare(sources, config, config_text.as_deref())?;
+        let gate = prepare(sources, config.as_deref(), config_text.as_deref())?;
         Ok(Pack {
             dirs,
-            config: config.map(Path::to_path_buf),
+            config,
             current: RwLock::new(Loaded { gate, fingerprint }),
         })
     }
@@ -104,17 +106,7 @@ fn read(
     config: Option<&Path>,
 ) -> Result<(Vec<RuleSource>, Option<String>), Error> {
     let sources = policy_files::read_policy_dirs(dirs)?;
-    let text = match config {
-        None => None,
-        Some(path) => Some(
-            crate::input::read_text(path, MAX_CONFIG_BYTES, None).map_err(|message| {
-                ConfigError::Syntax {
-                    file: path.display().to_string(),
-                    message,
-                }
-            })?,
-        ),
-    };
+    let text = config.map(crate::gate::read_config_text).transpose()?;
     Ok((sources, text))
 }
 

@@ -185,7 +185,7 @@ fn where_the_digest_ran_reads_the_same_from_the_cache_as_from_a_snapshot() {
     }
 }
 
-fn trigger_automatic(cache: &Cache) -> Option<bool> {
+pub(crate) fn trigger_automatic(cache: &Cache) -> Option<bool> {
     let o = cache.objects();
     let dc = o.dc("prod", "simple-app")?;
     dc.spec
@@ -196,7 +196,7 @@ fn trigger_automatic(cache: &Cache) -> Option<bool> {
 }
 
 /// Another client edits the image trigger of `prod/simple-app`.
-fn set_automatic(emu: &Emulator, automatic: bool) {
+pub(crate) fn set_automatic(emu: &Emulator, automatic: bool) {
     emu.modify(res::DEPLOYMENTCONFIGS, "prod", "simple-app", |dc| {
         for t in dc["spec"]["triggers"].as_array_mut().unwrap() {
             if t["type"] == "ImageChange" {

@@ -11,8 +11,9 @@ use serde_json::{json, Value};
 use tollgate::admission::Mode;
 use tollgate::cache::{watch_options, Cache};
 use tollgate::cluster::{connect, ConnectOptions};
-use tollgate_emulator::{res, Emulator, Webhook};
+use tollgate_emulator::{Emulator, Webhook};
 
+use crate::cache::{set_automatic, trigger_automatic};
 use crate::harness::seed_dir;
 use crate::https::{tls_fixture, Client};
 use crate::serve::{eventually, Files};
@@ -106,16 +107,6 @@ fn writes(emu: &Emulator, digest: &str) -> Vec<(&'static str, &'static str, Stri
     ]
 }
 
-fn trigger_automatic(cache: &Cache) -> Option<bool> {
-    let o = cache.objects();
-    o.dc("prod", "simple-app")?
-        .spec
-        .triggers
-        .iter()
-        .find_map(|t| t.image_change_params.as_ref())
-        .map(|p| p.is_automatic())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_hand_tag_moves_are_refused_through_each_resource_until_the_rules_pass() {
     let emu = Emulator::start().await;
@@ -173,13 +164,7 @@ async fn by_hand_tag_moves_are_refused_through_each_resource_until_the_rules_pas
 
     // The trigger is made manual by another client; the cache follows the watch, and the
     // same by-hand move is allowed.
-    emu.modify(res::DEPLOYMENTCONFIGS, "prod", "simple-app", |dc| {
-        for t in dc["spec"]["triggers"].as_array_mut().unwrap() {
-            if t["type"] == "ImageChange" {
-                t["imageChangeParams"]["automatic"] = json!(false);
-            }
-        }
-    });
+    set_automatic(&emu, false);
     eventually("the cache sees the manual trigger", async || {
         trigger_automatic(&cache) == Some(false)
     })
