@@ -186,9 +186,23 @@ fn facts_error(path: &Path, message: impl std::fmt::Display) -> Error {
 /// JSON, the facts schema, [`crate::facts::validate::validate`]); `Err` is a message without
 /// the file's name, which the caller adds.
 pub fn parse_facts_document(text: &str) -> Result<Facts, String> {
+    // Decoded straight into `Facts` when it is well formed (no value tree: duplicate keys are
+    // refused by a pass that builds nothing); anything else is read the value way below, which
+    // words every error.
+    if let Some(facts) = facts_typed(text) {
+        return Ok(facts);
+    }
     let value = gather::strict_json::from_str(text)
         .map_err(|e| format!("not JSON (line {}, column {}): {e}", e.line(), e.column()))?;
     facts_from_value(value)
+}
+
+/// The typed path of [`parse_facts_document`]: every check of [`facts_from_value`], no message.
+fn facts_typed(text: &str) -> Option<Facts> {
+    gather::unique_keys::check(text).ok()?;
+    let facts: Facts = serde_json::from_str(text).ok()?;
+    let valid = facts.schema == FACTS_SCHEMA && crate::facts::validate::validate(&facts).is_ok();
+    valid.then_some(facts)
 }
 
 /// [`parse_facts_document`] from a parsed JSON value (a decision record holds one).
@@ -277,6 +291,30 @@ mod tests {
                 Some(age.to_bits())
             );
             assert_eq!(replayed, facts);
+        }
+    }
+
+    /// Both ways of reading a facts document agree: what the typed path accepts, the value
+    /// path accepts as the same facts; what one refuses, so does the other.
+    #[test]
+    fn the_typed_and_value_paths_agree() {
+        let facts = crate::facts::sample_facts();
+        let good = serde_json::to_string_pretty(&facts).unwrap();
+        let value_path = |t: &str| {
+            facts_from_value(gather::strict_json::from_str(t).map_err(|e| e.to_string())?)
+        };
+        assert_eq!(facts_typed(&good), Some(value_path(&good).unwrap()));
+        let bad = [
+            good.replacen("tollgate.facts/v1", "tollgate.facts/v0", 1),
+            good.replacen('{', "{\"schema\": \"tollgate.facts/v1\",", 1),
+            good.replacen('{', "{\"extra\": 1,", 1),
+            good.replacen("sha256:", "sha256:zz", 1),
+            good[..good.len() / 2].to_string(),
+        ];
+        for t in &bad {
+            assert_eq!(facts_typed(t), None, "{t:.80}");
+            assert!(value_path(t).is_err(), "{t:.80}");
+            assert!(parse_facts_document(t).is_err());
         }
     }
 

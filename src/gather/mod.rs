@@ -8,6 +8,7 @@ mod error;
 mod objects;
 pub mod snapshot;
 pub mod strict_json;
+pub mod unique_keys;
 
 pub use build::{
     build_facts, build_facts_with, followed_tags, is_well_known_cluster_role, select_targets,

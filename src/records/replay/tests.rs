@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::parse;
+use super::{parse, parse_typed, parse_value};
 
 /// A well-formed record of the sample facts.
 fn record() -> Value {
@@ -86,6 +86,11 @@ fn each_bad_part_is_named() {
         change(&mut v);
         let e = err(&v);
         assert!(e.contains(want), "want {want}, got {e}");
+        // The typed path refuses whatever the value path refuses (it then words the error).
+        assert!(
+            parse_typed(&v.to_string()).is_err(),
+            "typed path accepted {want}"
+        );
     }
 }
 
@@ -95,4 +100,31 @@ fn a_repeated_key_and_deep_nesting_are_refused() {
     assert!(parse(&text).unwrap_err().contains("not JSON"));
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(parse(&deep).unwrap_err().contains("not JSON"));
+}
+
+/// The typed path and the value path read a good record the same way, also when the record
+/// holds more than a replay needs (the full report, unknown report keys, escapes in keys).
+#[test]
+fn both_paths_read_a_record_alike() {
+    let mut v = record();
+    v["report"]["summary"] = json!({"pass": 1, "nested": [{"a": 1}, {"a": 2}]});
+    v["report"]["rules"][0]["message"] = json!("fine \u{e9}");
+    v["tollgate_version"] = json!("9.9.9");
+    for text in [v.to_string(), serde_json::to_string_pretty(&v).unwrap()] {
+        let typed = parse_typed(&text).unwrap();
+        let value = parse_value(&text).unwrap();
+        assert_eq!(typed.facts, value.facts);
+        assert_eq!(typed.time, value.time);
+        assert_eq!(typed.recorded_at, value.recorded_at);
+        assert_eq!(typed.rules_digest, value.rules_digest);
+        assert_eq!(typed.report.decision, value.report.decision);
+        assert_eq!(typed.report.rules.len(), value.report.rules.len());
+    }
+    // A key repeated deep inside the part a replay never reads is still refused.
+    let text = v
+        .to_string()
+        .replacen("\"nested\":[{\"a\":1}", "\"nested\":[{\"a\":1,\"a\":3}", 1);
+    assert!(text.contains("\"a\":3"), "{text}");
+    assert!(parse_typed(&text).is_err());
+    assert!(parse(&text).unwrap_err().contains("duplicate key `a`"));
 }
