@@ -43,6 +43,38 @@ named!(
     RoleBinding
 );
 
+/// Objects that name image digests: where `image.seen` looks for the candidate.
+pub trait Digests {
+    /// Every digest the object names as the builder compares them (duplicates allowed): a
+    /// stream's tag history entries, a rollout's container images after their `@`.
+    fn digests(&self) -> Vec<&str>;
+}
+
+impl Digests for ImageStream {
+    fn digests(&self) -> Vec<&str> {
+        let tags = self.status.tags.iter();
+        tags.flat_map(|t| t.items.iter().map(|i| i.image.as_str()))
+            .collect()
+    }
+}
+
+/// The digest a pull spec names (`…@sha256:…`), or the spec itself.
+fn digest_of(image: &str) -> &str {
+    image.rsplit_once('@').map_or(image, |(_, d)| d)
+}
+
+impl Digests for ReplicationController {
+    fn digests(&self) -> Vec<&str> {
+        self.container_images().into_iter().map(digest_of).collect()
+    }
+}
+
+impl Digests for ReplicaSet {
+    fn digests(&self) -> Vec<&str> {
+        self.container_images().into_iter().map(digest_of).collect()
+    }
+}
+
 /// namespace → name → the first position of that object in a list.
 type Index = HashMap<String, HashMap<String, usize>>;
 
@@ -52,6 +84,9 @@ pub struct Shared<T> {
     items: Vec<T>,
     /// Built on first use (only lists that are deduplicated need it).
     index: OnceLock<(Index, Vec<usize>)>,
+    /// digest → positions (ascending) of the objects naming it; built on first use, once for
+    /// every promotion of a batch instead of a walk over the list per promotion.
+    by_digest: OnceLock<HashMap<String, Vec<usize>>>,
 }
 
 impl<T> Shared<T> {
@@ -59,6 +94,7 @@ impl<T> Shared<T> {
         Arc::new(Shared {
             items,
             index: OnceLock::new(),
+            by_digest: OnceLock::new(),
         })
     }
 
@@ -88,6 +124,25 @@ impl<T: Named> Shared<T> {
 
     fn position(&self, ns: &str, name: &str) -> Option<usize> {
         self.index().0.get(ns)?.get(name).copied()
+    }
+}
+
+impl<T: Digests> Shared<T> {
+    /// Positions of the objects naming `digest`, ascending.
+    fn naming(&self, digest: &str) -> &[usize] {
+        let index = self.by_digest.get_or_init(|| {
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, o) in self.items.iter().enumerate() {
+                for d in o.digests() {
+                    let at = index.entry(d.to_string()).or_default();
+                    if at.last() != Some(&i) {
+                        at.push(i);
+                    }
+                }
+            }
+            index
+        });
+        index.get(digest).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -149,11 +204,7 @@ impl<T> FromIterator<T> for Objs<T> {
 impl<T> Objs<T> {
     /// Every object, in order (hidden entries of shared lists left out).
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter {
-            head: self.head.iter(),
-            tail: &self.tail,
-            part: None,
-        }
+        Iter::new(&self.head, &self.tail)
     }
 
     pub fn len(&self) -> usize {
@@ -269,6 +320,30 @@ impl<T: Named> Objs<T> {
     }
 }
 
+impl<T: Digests> Objs<T> {
+    /// The objects naming `digest`, in order: what `iter()` filtered by [`Digests`] gives,
+    /// but a shared list is looked up in its index rather than walked.
+    pub fn naming<'a>(&'a self, digest: &'a str) -> impl Iterator<Item = &'a T> + 'a {
+        let names = move |o: &&T| o.digests().contains(&digest);
+        let head = self.head.iter().filter(names);
+        let tail = self
+            .tail
+            .iter()
+            .flat_map(move |p| -> Box<dyn Iterator<Item = &'a T> + 'a> {
+                match p {
+                    Part::Own(v) => Box::new(v.iter().filter(names)),
+                    Part::Shared { list, hidden } => Box::new(
+                        list.naming(digest)
+                            .iter()
+                            .filter(|i| hidden.binary_search(i).is_err())
+                            .filter_map(|i| list.items.get(*i)),
+                    ),
+                }
+            });
+        head.chain(tail)
+    }
+}
+
 impl<T: Clone> Objs<T> {
     /// Folds the shared parts into objects of its own (a copy of each).
     fn own_everything(&mut self) {
@@ -301,54 +376,8 @@ impl<T: Clone> DerefMut for Objs<T> {
     }
 }
 
-/// [`Objs::iter`].
-pub struct Iter<'a, T> {
-    head: std::slice::Iter<'a, T>,
-    tail: &'a [Part<T>],
-    /// The part being walked: its items with their positions, and its hidden positions.
-    part: Option<(std::iter::Enumerate<std::slice::Iter<'a, T>>, &'a [usize])>,
-}
-
-impl<'a, T> Iterator for Iter<'a, T> {
-    type Item = &'a T;
-
-    fn next(&mut self) -> Option<&'a T> {
-        if let Some(o) = self.head.next() {
-            return Some(o);
-        }
-        loop {
-            if let Some((items, hidden)) = &mut self.part {
-                for (i, o) in items.by_ref() {
-                    // Positions come in order, and so do the hidden ones.
-                    let mut rest: &'a [usize] = hidden;
-                    while rest.first().is_some_and(|h| *h < i) {
-                        rest = &rest[1..];
-                    }
-                    *hidden = rest;
-                    if rest.first() == Some(&i) {
-                        continue;
-                    }
-                    return Some(o);
-                }
-            }
-            let (first, rest) = self.tail.split_first()?;
-            self.tail = rest;
-            self.part = Some(match first {
-                Part::Shared { list, hidden } => (list.items.iter().enumerate(), hidden),
-                Part::Own(v) => (v.iter().enumerate(), &[]),
-            });
-        }
-    }
-}
-
-impl<'a, T> IntoIterator for &'a Objs<T> {
-    type Item = &'a T;
-    type IntoIter = Iter<'a, T>;
-
-    fn into_iter(self) -> Iter<'a, T> {
-        self.iter()
-    }
-}
+mod iter;
+pub use iter::Iter;
 
 #[cfg(test)]
 mod tests;

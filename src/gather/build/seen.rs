@@ -142,7 +142,8 @@ pub fn mark_unexported(
 /// Every stretch of a tag's history that pointed at the digest, with its environment.
 fn tags(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(String, SeenTag)> {
     let mut out = Vec::new();
-    for stream in &objects.streams {
+    // Only the streams whose history names the digest (a batch's lists are indexed once).
+    for stream in objects.streams.naming(digest) {
         let ns = stream.metadata.ns();
         for list in &stream.status.tags {
             for (j, item) in list.items.iter().enumerate() {
@@ -183,7 +184,7 @@ fn runs(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(Str
     // lands every promotion's lists of thousands of rollouts, nearly all of other images.
     // (workload, namespace, kind): the name first, it tells workloads apart soonest.
     let mut ran: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
-    for rc in objects.rcs.iter() {
+    for rc in objects.rcs.naming(digest) {
         if rc
             .container_images()
             .iter()
@@ -194,7 +195,7 @@ fn runs(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(Str
             }
         }
     }
-    for rs in objects.replicasets.iter() {
+    for rs in objects.replicasets.naming(digest) {
         if rs
             .container_images()
             .iter()

@@ -137,3 +137,51 @@ fn landing_reads_in_any_order_gives_what_copying_into_one_vec_gave() {
         assert_eq!(o.len(), want.len(), "case {case}");
     }
 }
+
+fn with_history(ns: &str, name: &str, note: &str, images: &[&str]) -> ImageStream {
+    let mut s = stream(ns, name, note);
+    let items: Vec<serde_json::Value> = images
+        .iter()
+        .map(|i| serde_json::json!({"image": i, "dockerImageReference": "", "generation": 1}))
+        .collect();
+    s.status = serde_json::from_value(serde_json::json!({"tags": [{"tag": "t", "items": items}]}))
+        .unwrap();
+    s
+}
+
+#[test]
+fn naming_a_digest_gives_what_a_filtered_walk_gives_in_the_same_order() {
+    let mut o: Objs<ImageStream> = Objs::default();
+    o.push(with_history("dev", "b", "get", &["d1"]));
+    o.push_shared_new(Shared::new(vec![
+        with_history("dev", "a", "list", &["d1", "d2", "d1"]),
+        with_history("dev", "b", "list", &["d1"]),
+        with_history("dev", "c", "list", &["d3"]),
+        with_history("dev", "e", "list", &["d2"]),
+    ]));
+    o.push(with_history("prod", "z", "later", &["d2"]));
+    o.push_shared_new(Shared::new(vec![with_history(
+        "stage",
+        "y",
+        "list",
+        &["d1"],
+    )]));
+    for digest in ["d1", "d2", "d3", "d4"] {
+        let walked: Vec<String> = o
+            .iter()
+            .filter(|s| s.digests().contains(&digest))
+            .map(|s| format!("{}/{}", s.metadata.ns(), s.metadata.name))
+            .collect();
+        let named: Vec<String> = o
+            .naming(digest)
+            .map(|s| format!("{}/{}", s.metadata.ns(), s.metadata.name))
+            .collect();
+        assert_eq!(named, walked, "{digest}");
+    }
+    let d1: Vec<String> = o.naming("d1").map(|s| s.metadata.name.clone()).collect();
+    assert_eq!(
+        d1,
+        ["b", "a", "y"],
+        "the stream read by name is kept, its list copy hidden"
+    );
+}
