@@ -216,7 +216,8 @@ pub struct BatchArgs {
 
     /// With --batch: how many promotions are gathered and checked at once (1–64). Reads shared
     /// between promotions (bindings, roles, streams, workloads) are made once per batch.
-    /// Default 8.
+    /// Default 32: each promotion waits for two round trips of a few requests of its own, so a
+    /// large train is bound by latency; 32 keeps at most ~160 requests in flight.
     #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,

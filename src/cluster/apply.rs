@@ -1,7 +1,7 @@
 //! Landing answers in [`ClusterObjects`]: found objects are kept, refusals become warnings
 //! naming the missing permission, and what the decision cannot do without becomes an error.
 
-use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::api::{decode, decode_items, Read};
 use super::connect::Connection;
@@ -9,7 +9,7 @@ use super::memo::Items;
 use super::reviews;
 use super::waves::{Answer, Want};
 use super::ClusterError;
-use crate::gather::{ClusterObjects, PromotionRequest};
+use crate::gather::{ClusterObjects, PromotionRequest, Shared};
 use crate::openshift::{
     ClusterRole, ClusterRoleBinding, Deployment, DeploymentConfig, ImageStream, ImageStreamImage,
     ImageStreamTag, ReplicaSet, ReplicationController, Role, RoleBinding,
@@ -176,14 +176,19 @@ impl<'a> Gathering<'a> {
             }
             (Want::AllWorkloads(kind), Read::Found(v))
             | (Want::WorkloadsIn(kind, _), Read::Found(v)) => match kind {
-                WorkloadKind::DeploymentConfig => self
-                    .objects
-                    .dcs
-                    .extend(items::<DeploymentConfig>(&path, v, shared.as_ref())?),
+                WorkloadKind::DeploymentConfig => {
+                    self.objects.dcs.push_shared(items::<DeploymentConfig>(
+                        &path,
+                        v,
+                        shared.as_ref(),
+                    )?)
+                }
                 WorkloadKind::Deployment => {
-                    self.objects
-                        .deployments
-                        .extend(items::<Deployment>(&path, v, shared.as_ref())?)
+                    self.objects.deployments.push_shared(items::<Deployment>(
+                        &path,
+                        v,
+                        shared.as_ref(),
+                    )?)
                 }
             },
             (Want::AllWorkloads(kind), Read::Forbidden(_)) => {
@@ -205,25 +210,26 @@ impl<'a> Gathering<'a> {
             }
             (Want::Rc, Read::Found(v)) => {
                 let rc = decode::<ReplicationController>(&path, v)?;
-                self.push_rcs(vec![rc]);
+                self.objects.rcs.push_new(rc);
             }
             (Want::TriggerStream, Read::Found(v)) => {
                 let s = decode::<ImageStream>(&path, v)?;
-                self.push_streams(vec![s]);
+                self.objects.streams.push_new(s);
             }
             (Want::StreamsIn(_), Read::Found(v)) => {
+                // A namespace list repeats the streams read by name: those are kept.
                 let streams = items::<ImageStream>(&path, v, shared.as_ref())?;
-                self.push_streams(streams);
+                self.objects.streams.push_shared_new(streams);
             }
             (Want::RcsIn(_), Read::Found(v)) => {
+                // A namespace list repeats a target's latest, read by name: that one is kept.
                 let rcs = items::<ReplicationController>(&path, v, shared.as_ref())?;
-                self.push_rcs(rcs);
+                self.objects.rcs.push_shared_new(rcs);
             }
-            (Want::ReplicaSetsIn(_), Read::Found(v)) => {
-                self.objects
-                    .replicasets
-                    .extend(items::<ReplicaSet>(&path, v, shared.as_ref())?)
-            }
+            (Want::ReplicaSetsIn(_), Read::Found(v)) => self
+                .objects
+                .replicasets
+                .push_shared(items::<ReplicaSet>(&path, v, shared.as_ref())?),
             (Want::StreamsIn(ns), Read::Forbidden(_)) => {
                 self.objects.history_unread.streams.insert(ns.clone());
                 self.refused(
@@ -245,11 +251,10 @@ impl<'a> Gathering<'a> {
                     "which workloads there ran the image is unknown (image.seen)",
                 );
             }
-            (Want::RoleBindings(_), Read::Found(v)) => {
-                self.objects
-                    .rolebindings
-                    .extend(items::<RoleBinding>(&path, v, shared.as_ref())?)
-            }
+            (Want::RoleBindings(_), Read::Found(v)) => self
+                .objects
+                .rolebindings
+                .push_shared(items::<RoleBinding>(&path, v, shared.as_ref())?),
             (Want::RoleBindings(ns), Read::Forbidden(_)) => {
                 self.objects
                     .unreadable
@@ -263,7 +268,7 @@ impl<'a> Gathering<'a> {
             (Want::ClusterRoleBindings, Read::Found(v)) => self
                 .objects
                 .clusterrolebindings
-                .extend(items::<ClusterRoleBinding>(&path, v, shared.as_ref())?),
+                .push_shared(items::<ClusterRoleBinding>(&path, v, shared.as_ref())?),
             (Want::ClusterRoleBindings, Read::Forbidden(_)) => {
                 self.objects.unreadable.insert("clusterrolebindings".into());
                 self.refused(
@@ -290,38 +295,6 @@ impl<'a> Gathering<'a> {
             (_, Read::NotFound) | (_, Read::Forbidden(_)) => {}
         }
         Ok(())
-    }
-
-    /// Adds streams not read yet: a namespace list repeats the ones read by name.
-    fn push_streams(&mut self, streams: Vec<ImageStream>) {
-        // A set, not a scan per stream: a namespace of thousands of streams (and a batch that
-        // lands its list once per promotion) must not cost their square.
-        let mut have: HashSet<(String, String)> = self
-            .objects
-            .streams
-            .iter()
-            .map(|s| (s.metadata.ns().to_string(), s.metadata.name.clone()))
-            .collect();
-        for s in streams {
-            if have.insert((s.metadata.ns().to_string(), s.metadata.name.clone())) {
-                self.objects.streams.push(s);
-            }
-        }
-    }
-
-    /// Adds ReplicationControllers not read yet (a namespace list repeats a target's latest).
-    fn push_rcs(&mut self, rcs: Vec<ReplicationController>) {
-        let mut have: HashSet<(String, String)> = self
-            .objects
-            .rcs
-            .iter()
-            .map(|r| (r.metadata.ns().to_string(), r.metadata.name.clone()))
-            .collect();
-        for rc in rcs {
-            if have.insert((rc.metadata.ns().to_string(), rc.metadata.name.clone())) {
-                self.objects.rcs.push(rc);
-            }
-        }
     }
 
     fn push_workload(
@@ -375,19 +348,19 @@ impl<'a> Gathering<'a> {
     }
 }
 
-/// The objects of a list answer: decoded here, or copied from the batch's memo, which decoded
-/// the list once for every promotion.
-fn items<T: serde::de::DeserializeOwned + Clone + 'static>(
+/// The objects of a list answer: decoded here, or the batch's memo's, which decoded the list
+/// once for every promotion (shared, not copied).
+fn items<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     path: &str,
     v: serde_json::Value,
     shared: Option<&Items>,
-) -> Result<Vec<T>, ClusterError> {
+) -> Result<Arc<Shared<T>>, ClusterError> {
     match shared {
         Some(items) => items.get::<T>().ok_or_else(|| {
             ClusterError::Internal(format!(
                 "GET {path}: the batch's shared answer is not a list of the expected kind"
             ))
         }),
-        None => decode_items(path, v),
+        None => Ok(Shared::new(decode_items(path, v)?)),
     }
 }

@@ -20,6 +20,7 @@ use super::api::{decode_items, Read};
 use super::connect::Identity;
 use super::waves::Want;
 use super::ClusterError;
+use crate::gather::Shared;
 use crate::openshift::{
     ClusterRoleBinding, Deployment, DeploymentConfig, ImageStream, ReplicaSet,
     ReplicationController, RoleBinding,
@@ -28,7 +29,7 @@ use crate::refs::WorkloadKind;
 
 /// What a read gave: the request that answered (the fallback's, when it was used), the answer,
 /// and the refusals on the way. A list is kept decoded in `items` (its JSON dropped): every
-/// promotion of the batch copies the typed objects instead of decoding the list again.
+/// promotion of the batch shares the typed objects instead of decoding the list again.
 #[derive(Debug, Clone)]
 pub(super) struct Reply {
     pub path: String,
@@ -37,7 +38,8 @@ pub(super) struct Reply {
     pub items: Option<Items>,
 }
 
-/// A list answer decoded once: an `Arc<Vec<T>>` of the type its [`Want`] lands as.
+/// A list answer decoded once: a [`Shared`] list of the type its [`Want`] lands as, which
+/// every promotion of the batch lands uncopied.
 #[derive(Clone)]
 pub struct Items(Arc<dyn Any + Send + Sync>);
 
@@ -52,12 +54,13 @@ impl Items {
         path: &str,
         v: Value,
     ) -> Result<Items, ClusterError> {
-        Ok(Items(Arc::new(decode_items::<T>(path, v)?)))
+        let list: Arc<Shared<T>> = Shared::new(decode_items::<T>(path, v)?);
+        Ok(Items(list))
     }
 
-    /// A copy of the objects, when they are `T`s.
-    pub fn get<T: Clone + 'static>(&self) -> Option<Vec<T>> {
-        self.0.downcast_ref::<Vec<T>>().cloned()
+    /// The objects, when they are `T`s.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<Shared<T>>> {
+        Arc::clone(&self.0).downcast::<Shared<T>>().ok()
     }
 }
 

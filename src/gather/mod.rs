@@ -6,6 +6,7 @@
 mod build;
 mod error;
 mod objects;
+pub mod objs;
 pub mod snapshot;
 pub mod strict_json;
 pub mod unique_keys;
@@ -16,4 +17,5 @@ pub use build::{
 };
 pub use error::GatherError;
 pub use objects::{AccessReviews, ClusterObjects, HistoryUnread, Provenance};
+pub use objs::{Objs, Shared};
 pub use snapshot::{load, SnapshotError};

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::objs::Objs;
 use crate::openshift::{
     ClusterRole, ClusterRoleBinding, Deployment, DeploymentConfig, Image, ImageStream,
     ImageStreamImage, ImageStreamTag, ObjectMeta, ReplicaSet, ReplicationController, Role,
@@ -34,17 +35,17 @@ pub struct ClusterObjects {
     /// Only a producer that keeps the order on every change may set it.
     pub sorted: bool,
     pub provenance: Provenance,
-    pub streams: Vec<ImageStream>,
+    pub streams: Objs<ImageStream>,
     pub istags: Vec<ImageStreamTag>,
     pub isimages: Vec<ImageStreamImage>,
     pub images: Vec<Image>,
-    pub dcs: Vec<DeploymentConfig>,
-    pub deployments: Vec<Deployment>,
-    pub rcs: Vec<ReplicationController>,
+    pub dcs: Objs<DeploymentConfig>,
+    pub deployments: Objs<Deployment>,
+    pub rcs: Objs<ReplicationController>,
     /// Rollouts of Deployments (for `image.seen`).
-    pub replicasets: Vec<ReplicaSet>,
-    pub rolebindings: Vec<RoleBinding>,
-    pub clusterrolebindings: Vec<ClusterRoleBinding>,
+    pub replicasets: Objs<ReplicaSet>,
+    pub rolebindings: Objs<RoleBinding>,
+    pub clusterrolebindings: Objs<ClusterRoleBinding>,
     pub clusterroles: Vec<ClusterRole>,
     pub roles: Vec<Role>,
     /// Reads known to have failed, phrased as facts `rbac.unreadable` entries
@@ -110,6 +111,25 @@ fn find<'a, T>(
     }
 }
 
+/// [`find`] in a list whose parts may be shared: unsorted, a walk over the parts (a slice of
+/// such a list is a copy).
+fn find_in<'a, T: Clone>(
+    list: &'a Objs<T>,
+    sorted: bool,
+    ns: &str,
+    name: &str,
+    meta: impl Fn(&T) -> &ObjectMeta,
+) -> Option<&'a T> {
+    if sorted {
+        // Only the admission cache keeps lists sorted: lists of its own, no copy is made.
+        return find(list, true, ns, name, meta);
+    }
+    list.iter().find(|o| {
+        let m = meta(o);
+        m.ns() == ns && m.name == name
+    })
+}
+
 impl ClusterObjects {
     /// `in the snapshot …` / `in the cluster`, for messages.
     pub fn where_(&self) -> String {
@@ -130,19 +150,19 @@ impl ClusterObjects {
     }
 
     pub fn stream(&self, ns: &str, name: &str) -> Option<&ImageStream> {
-        find(&self.streams, self.sorted, ns, name, |s| &s.metadata)
+        find_in(&self.streams, self.sorted, ns, name, |s| &s.metadata)
     }
 
     pub fn dc(&self, ns: &str, name: &str) -> Option<&DeploymentConfig> {
-        find(&self.dcs, self.sorted, ns, name, |d| &d.metadata)
+        find_in(&self.dcs, self.sorted, ns, name, |d| &d.metadata)
     }
 
     pub fn deployment(&self, ns: &str, name: &str) -> Option<&Deployment> {
-        find(&self.deployments, self.sorted, ns, name, |d| &d.metadata)
+        find_in(&self.deployments, self.sorted, ns, name, |d| &d.metadata)
     }
 
     pub fn rc(&self, ns: &str, name: &str) -> Option<&ReplicationController> {
-        find(&self.rcs, self.sorted, ns, name, |r| &r.metadata)
+        find_in(&self.rcs, self.sorted, ns, name, |r| &r.metadata)
     }
 
     pub fn cluster_role(&self, name: &str) -> Option<&ClusterRole> {
@@ -158,16 +178,20 @@ impl ClusterObjects {
 
     /// RoleBindings of one namespace.
     pub fn rolebindings_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a RoleBinding> {
-        let all = &self.rolebindings[..];
-        let within = if self.sorted {
-            // The namespace's bindings are one run of the sorted list.
+        let (within, scan): (&[RoleBinding], Option<&Objs<RoleBinding>>) = if self.sorted {
+            // The namespace's bindings are one run of the sorted list (the admission cache's,
+            // a list of its own: no copy is made).
+            let all: &[RoleBinding] = &self.rolebindings;
             let start = all.partition_point(|b| b.metadata.ns() < ns);
             let end = start + all[start..].partition_point(|b| b.metadata.ns() == ns);
-            &all[start..end]
+            (&all[start..end], None)
         } else {
-            all
+            (&[], Some(&self.rolebindings))
         };
-        within.iter().filter(move |b| b.metadata.ns() == ns)
+        within
+            .iter()
+            .chain(scan.into_iter().flat_map(|l| l.iter()))
+            .filter(move |b| b.metadata.ns() == ns)
     }
 
     /// The RBAC reads that are missing for these namespaces, sorted: refused reads, and for a

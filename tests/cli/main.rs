@@ -7,6 +7,7 @@
 mod backtest;
 mod bad_input;
 mod batch;
+mod batch_pipeline;
 mod common;
 mod deploy;
 mod exceptions;

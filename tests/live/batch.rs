@@ -185,3 +185,46 @@ fn a_write_that_fails_midway_is_reported_partly_done_naming_what_moved() {
     );
     assert_ne!(doc["decision"], "error");
 }
+
+/// The pipeline example (dev → stage → prod, two apps) in the emulator, and a batch whose
+/// promotions share namespaces, streams and rollouts: each promotion's facts — targets,
+/// `image.seen`, bindings, warnings, everything — are those a gather of it alone gives.
+#[test]
+fn each_promotion_of_a_batch_has_the_facts_of_a_check_of_its_own() {
+    let l = live("c-manual-trigger");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pipeline");
+    for dir in ["simple-api", "3-soaked"] {
+        let report = l.emu.seed_dir(root.join(dir)).unwrap();
+        assert!(report.skipped.is_empty(), "{report:?}");
+    }
+    let train = "\
+- {source: dev/simple-app:latest, destination: dev/simple-app:promote}
+- {source: dev/simple-api:latest, destination: dev/simple-api:promote}
+- {source: dev/simple-app:latest, destination: dev/simple-app:other}
+- {source: dev/simple-api:latest, destination: stage/simple-api:live}
+- {source: dev/simple-app:latest, destination: dev/simple-app:hotfix, targets: [prod/dc/simple-app]}
+";
+    for concurrency in [1, 8] {
+        let pairs = crate::crate_api::batch_and_single_facts(
+            &l.kubeconfig,
+            train,
+            &root.join("tollgate.yaml"),
+            concurrency,
+        );
+        assert_eq!(pairs.len(), 5);
+        for (i, (batch, single)) in pairs.iter().enumerate() {
+            assert_eq!(batch, single, "promotion {i}, concurrency {concurrency}");
+        }
+        // The case is not empty: histories of several namespaces, with entries.
+        let seen = &pairs[1].0["image"]["seen"];
+        assert!(
+            !seen["stage"]["runs"].as_array().unwrap().is_empty(),
+            "{seen:#}"
+        );
+        assert!(
+            !seen["dev"]["tags"].as_array().unwrap().is_empty(),
+            "{seen:#}"
+        );
+        assert_eq!(pairs[4].0["targets"][0]["name"], "simple-app");
+    }
+}

@@ -93,3 +93,55 @@ pub async fn act(emu: &Emulator, facts: &Facts, opts: &ActOptions) -> (ActOutcom
     .await;
     (outcome, lines)
 }
+
+/// Each promotion of `batch_yaml` checked live as one batch (`concurrency` at a time) and
+/// gathered again on its own: (the batch's facts, the single gather's facts), as JSON, in the
+/// file's order. `config` is a `tollgate.yaml`.
+pub fn batch_and_single_facts(
+    kubeconfig: &std::path::Path,
+    batch_yaml: &str,
+    config: &std::path::Path,
+    concurrency: usize,
+) -> Vec<(serde_json::Value, serde_json::Value)> {
+    use tollgate::batch::{self, BatchRequest};
+    use tollgate::cluster::ConnectOptions;
+    use tollgate::gate::{gather, CheckOptions, FactsSource, Gate};
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let gate = Gate::load(&[root.join("policies")], Some(config)).unwrap();
+    let entries = batch::parse(batch_yaml, "train.yaml").unwrap();
+    let time = Some(datetime!(2024-03-06 12:00:00 UTC));
+    let promotions = batch::promotions(&entries, "train.yaml", None, time).unwrap();
+    let source = FactsSource::Live(ConnectOptions {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        context: None,
+        namespace: None,
+        request_timeout: Some(Duration::from_secs(30)),
+    });
+    let outcome = batch::run(
+        &gate,
+        &source,
+        promotions.clone(),
+        BatchRequest {
+            opts: CheckOptions::default(),
+            concurrency,
+            act: None,
+            partial: false,
+            progress: &mut |_| {},
+        },
+    )
+    .unwrap();
+    outcome
+        .items
+        .iter()
+        .zip(&promotions)
+        .map(|(item, p)| {
+            let checked = item.checked.as_ref().unwrap();
+            let single = gather(&source, p, gate.settings()).unwrap();
+            (
+                serde_json::to_value(&checked.facts).unwrap(),
+                serde_json::to_value(&single).unwrap(),
+            )
+        })
+        .collect()
+}

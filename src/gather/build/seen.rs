@@ -142,7 +142,8 @@ pub fn mark_unexported(
 /// Every stretch of a tag's history that pointed at the digest, with its environment.
 fn tags(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(String, SeenTag)> {
     let mut out = Vec::new();
-    for stream in &objects.streams {
+    // Only the streams whose history names the digest (a batch's lists are indexed once).
+    for stream in objects.streams.naming(digest) {
         let ns = stream.metadata.ns();
         for list in &stream.status.tags {
             for (j, item) in list.items.iter().enumerate() {
@@ -179,11 +180,45 @@ fn tags(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(Str
 /// Every rollout that ran the digest, with its environment. A rollout ends when a later one of
 /// the same workload that did not fail starts (a failed rollout leaves the earlier one running).
 fn runs(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(String, SeenRun)> {
+    // Only the workloads with a rollout that ran the digest are grouped and ordered: a batch
+    // lands every promotion's lists of thousands of rollouts, nearly all of other images.
+    // (workload, namespace, kind): the name first, it tells workloads apart soonest.
+    let mut ran: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    for rc in objects.rcs.naming(digest) {
+        if rc
+            .container_images()
+            .iter()
+            .any(|i| names_digest(i, digest))
+        {
+            if let Some(w) = rc.deployment_config() {
+                ran.insert((w, rc.metadata.ns(), "DeploymentConfig"));
+            }
+        }
+    }
+    for rs in objects.replicasets.naming(digest) {
+        if rs
+            .container_images()
+            .iter()
+            .any(|i| names_digest(i, digest))
+        {
+            if let Some(w) = rs.deployment() {
+                ran.insert((w, rs.metadata.ns(), "Deployment"));
+            }
+        }
+    }
+    if ran.is_empty() {
+        return Vec::new();
+    }
+    let wanted = |kind: &str, ns: &str, workload: &str| ran.contains(&(workload, ns, kind));
     let rcs = objects.rcs.iter().filter_map(|rc| {
+        let workload = rc.deployment_config()?;
+        if !wanted("DeploymentConfig", rc.metadata.ns(), workload) {
+            return None;
+        }
         Some(Rollout {
             kind: "DeploymentConfig",
             namespace: rc.metadata.ns(),
-            workload: rc.deployment_config()?,
+            workload,
             version: rc.version(),
             created: rc.metadata.creation_timestamp.as_deref(),
             failed: rc.phase() == Some("Failed"),
@@ -194,10 +229,14 @@ fn runs(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(Str
         })
     });
     let sets = objects.replicasets.iter().filter_map(|rs| {
+        let workload = rs.deployment()?;
+        if !wanted("Deployment", rs.metadata.ns(), workload) {
+            return None;
+        }
         Some(Rollout {
             kind: "Deployment",
             namespace: rs.metadata.ns(),
-            workload: rs.deployment()?,
+            workload,
             version: rs.revision(),
             created: rs.metadata.creation_timestamp.as_deref(),
             // A ReplicaSet records no outcome of its own.

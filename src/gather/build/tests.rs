@@ -28,17 +28,20 @@ fn objects() -> ClusterObjects {
         streams: vec![de(stream(json!([
             {"tag": "latest", "items": [ev(D1), ev(D2)]},
             {"tag": "promote", "items": [ev(D2)]},
-            {"tag": "empty", "items": null}])))],
+            {"tag": "empty", "items": null}])))]
+        .into(),
         clusterrolebindings: vec![de(json!({"metadata": {"name": "cluster-admin"},
             "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"},
-            "subjects": [{"kind": "Group", "name": "system:masters"}]}))],
+            "subjects": [{"kind": "Group", "name": "system:masters"}]}))]
+        .into(),
         rolebindings: vec![rb(
             "prod",
             "admin",
             "ClusterRole",
             "admin",
             json!({"kind": "User", "name": "x"}),
-        )],
+        )]
+        .into(),
         ..Default::default()
     }
 }
@@ -149,7 +152,8 @@ fn deployment_annotation_triggers_are_discovered_and_read_leniently() {
     // the 4.14/4.15 console's string "paused": OpenShift rejects the annotation
     o.deployments = vec![deployment(&format!(
         r#"[{{"from":{from},"fieldPath":"{FP}","paused":"false"}}]"#
-    ))];
+    ))]
+    .into();
     let f = build(&o, "dev/app:latest").unwrap();
     let tr = &f.targets[0].triggers[0];
     assert!(!tr.automatic && tr.paused);
@@ -165,7 +169,8 @@ fn deployment_annotation_triggers_are_discovered_and_read_leniently() {
     // the 4.6–4.13 console's "pause": ignored by OpenShift, the trigger fires
     o.deployments = vec![deployment(&format!(
         r#"[{{"from":{from},"fieldPath":"{FP}","pause":"true"}}]"#
-    ))];
+    ))]
+    .into();
     let f = build(&o, "dev/app:latest").unwrap();
     let tr = &f.targets[0].triggers[0];
     assert!(tr.automatic);
@@ -175,7 +180,8 @@ fn deployment_annotation_triggers_are_discovered_and_read_leniently() {
     // a paused Deployment does not roll out even with an active trigger
     o.deployments = vec![deployment(&format!(
         r#"[{{"from":{from},"fieldPath":"{FP}"}}]"#
-    ))];
+    ))]
+    .into();
     o.deployments[0].spec.paused = Some(true);
     assert!(!build(&o, "dev/app:latest").unwrap().targets[0].will_roll_out_automatically);
 }
@@ -310,7 +316,8 @@ fn discovery_applies_the_defaults_of_from() {
             "other-ns",
             json!({"name": "app:promote", "namespace": "prod"}),
         ),
-    ];
+    ]
+    .into();
     let from = r#"{"name":"app:promote","namespace":"dev"}"#;
     o.deployments.push(deployment(&format!(
         r#"[{{"from":{from},"fieldPath":"{FP}"}}]"#

@@ -112,9 +112,13 @@ impl Store {
 
     /// Objects of one resource, in one namespace or (ns = None) everywhere, ordered by ns/name.
     pub fn list(&self, resource: &str, ns: Option<&str>) -> Vec<&Value> {
+        // Keys sort by resource, then namespace: the objects asked for are one run of the map,
+        // found by a range rather than a walk over every object (every request's authorization
+        // lists the bindings; a 1,000-promotion batch bench holds 7,000 objects).
+        let start = key(resource, ns.unwrap_or(""), "");
         self.objects
-            .iter()
-            .filter(|((r, n, _), _)| r == resource && ns.is_none_or(|want| want == n))
+            .range(start..)
+            .take_while(|((r, n, _), _)| r == resource && ns.is_none_or(|want| want == n))
             .map(|(_, v)| v)
             .collect()
     }
@@ -122,8 +126,9 @@ impl Store {
     /// Names (ns, name) of one resource across namespaces, so callers can mutate while iterating.
     pub fn keys(&self, resource: &str) -> Vec<(String, String)> {
         self.objects
-            .keys()
-            .filter(|(r, _, _)| r == resource)
+            .range(key(resource, "", "")..)
+            .map(|(k, _)| k)
+            .take_while(|(r, _, _)| r == resource)
             .map(|(_, n, name)| (n.clone(), name.clone()))
             .collect()
     }

@@ -44,7 +44,8 @@ fn tag_stretches_and_rollouts_per_environment_newest_first() {
                 ev(D1, "2024-03-04T00:00:00+01:00"),
                 ev(D2, "2024-03-02T00:00:00Z"),
                 ev(D1, "2024-03-01T00:00:00Z")]}]}}),
-        )],
+        )]
+        .into(),
         rcs: vec![
             de(rc("stage-b", 1, "2024-03-01T12:00:00Z", "Complete", D1)),
             // A failed rollout of another image leaves v1 running.
@@ -53,7 +54,8 @@ fn tag_stretches_and_rollouts_per_environment_newest_first() {
             // Not a DeploymentConfig's rollout: ignored.
             de(json!({"metadata": {"name": "plain", "namespace": "prod"},
                 "spec": {"template": {"spec": {"containers": [{"image": format!("x@{D1}")}]}}}})),
-        ],
+        ]
+        .into(),
         ..Default::default()
     };
     let envs = BTreeSet::from(["prod".to_string(), "stage".to_string()]);
@@ -112,7 +114,7 @@ fn a_snapshot_without_an_environments_rollouts_leaves_them_unknown() {
     let settings = settings();
     let objects = ClusterObjects {
         origin: "snapshot x".into(),
-        rcs: vec![de(rc("stage-b", 1, "2024-03-01T12:00:00Z", "Complete", D1))],
+        rcs: vec![de(rc("stage-b", 1, "2024-03-01T12:00:00Z", "Complete", D1))].into(),
         ..Default::default()
     };
     let envs = BTreeSet::from(["prod".to_string(), "stage".to_string()]);
@@ -153,7 +155,7 @@ fn a_snapshot_without_an_environments_rollouts_leaves_them_unknown() {
 #[test]
 fn a_start_that_is_not_a_time_is_unknown() {
     let objects = ClusterObjects {
-        rcs: vec![de(rc("stage-b", 1, "yesterday", "Complete", D1))],
+        rcs: vec![de(rc("stage-b", 1, "yesterday", "Complete", D1))].into(),
         ..Default::default()
     };
     let seen = seen_facts(&objects, D1, &settings(), &BTreeSet::new());
@@ -177,7 +179,8 @@ fn replicasets_are_rollouts_of_their_deployment_in_revision_order() {
             de(rs("web-a", "9", "2024-03-04T00:00:00Z", D1, "Deployment")),
             // Owned by something else: not a Deployment's rollout.
             de(rs("other", "1", "2024-03-01T00:00:00Z", D1, "StatefulSet")),
-        ],
+        ]
+        .into(),
         ..Default::default()
     };
     let seen = seen_facts(&objects, D1, &settings(), &BTreeSet::new());
