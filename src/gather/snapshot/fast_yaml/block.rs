@@ -1,11 +1,8 @@
 //! The block structure of the fast reader: lines, indentation, mappings and sequences.
 
-use std::borrow::Cow;
-
 use serde_json::{Map, Value};
 
 use super::scalar;
-use super::typing::{resolve, Plain};
 use super::{Fast, GiveUp, MAX_DEPTH};
 
 pub(super) fn give_up(reason: &'static str, at: usize) -> GiveUp {
@@ -14,8 +11,6 @@ pub(super) fn give_up(reason: &'static str, at: usize) -> GiveUp {
 
 /// Comments are kept by serde-saphyr (up to 64 MiB); a file with more than this is its to read.
 const MAX_COMMENT_BYTES: usize = 1 << 20;
-/// Longer keys are left to serde-saphyr, which looks at most 1024 characters ahead for a key.
-const MAX_KEY_BYTES: usize = 512;
 
 /// One line: `start + indent == content`; `end` is its `\n` or the end of the text.
 #[derive(Clone, Copy, Debug)]
@@ -221,67 +216,8 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn is_dash(&self, at: usize, end: usize) -> bool {
+    pub fn is_dash(&self, at: usize, end: usize) -> bool {
         self.b[at] == b'-' && (at + 1 == end || self.b[at + 1] == b' ')
-    }
-
-    /// The key of a `key: …` line starting at `at`, and the offset after its colon; `None`
-    /// when the line is not one (it may still be a scalar, e.g. a sequence item).
-    pub fn key_at(&mut self, at: usize, end: usize) -> Fast<Option<(Cow<'a, str>, usize)>> {
-        let b = self.b;
-        let close = match b[at] {
-            q @ (b'"' | b'\'') => {
-                let Some(close) = scalar::quote_end_on_line(b, at, end, q) else {
-                    return Ok(None);
-                };
-                close
-            }
-            c if scalar::is_indicator(c) => return Ok(None),
-            _ => {
-                let mut i = at;
-                while i < end {
-                    match b[i] {
-                        b':' if i + 1 == end || b[i + 1] == b' ' => break,
-                        b'#' if b[i - 1] == b' ' => return Ok(None),
-                        _ => i += 1,
-                    }
-                }
-                if i == end {
-                    return Ok(None);
-                }
-                let key = &self.text[at..i];
-                if key.ends_with(' ') {
-                    return Err(give_up("a space before a key's colon", i));
-                }
-                if key.len() > MAX_KEY_BYTES
-                    || key
-                        .bytes()
-                        .any(|c| matches!(c, b'[' | b']' | b'{' | b'}' | b',' | b'"' | b'\''))
-                    || key == "<<"
-                    || !matches!(resolve(key), Plain::Str)
-                {
-                    return Err(give_up("an unusual key", at));
-                }
-                return Ok(Some((Cow::Borrowed(key), i + 1)));
-            }
-        };
-        // A quoted key: `"…": ` on one line.
-        if !(close + 1 < end && b[close + 1] == b':' && (close + 2 == end || b[close + 2] == b' '))
-        {
-            return Ok(None);
-        }
-        if close - at > MAX_KEY_BYTES {
-            return Err(give_up("an unusual key", at));
-        }
-        let (key, after, _) = if b[at] == b'"' {
-            self.double_quoted(at, 0)?
-        } else {
-            self.single_quoted(at, 0)?
-        };
-        if after != close + 1 || key.is_empty() {
-            return Err(give_up("an unusual key", at));
-        }
-        Ok(Some((Cow::Owned(key), close + 2)))
     }
 
     /// Reads a block mapping at indentation `n` whose first key is at `first` on a line ending

@@ -14,6 +14,8 @@
 //! Bounded: no recursion past [`MAX_DEPTH`], every byte looked at a bounded number of times.
 
 mod block;
+mod block_scalar;
+mod keys;
 mod scalar;
 mod typing;
 
