@@ -9,6 +9,7 @@
 
 mod decode;
 mod fast_rbac;
+mod fast_yaml;
 mod parse;
 mod sink;
 mod stream;
@@ -82,6 +83,14 @@ impl Default for LoadLimits {
             max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
         }
     }
+}
+
+/// The fast YAML reader checked against serde-saphyr on `text`, for the differential fuzz
+/// target: `Ok(true)` when it read the text and both agree, `Ok(false)` when it left the text
+/// to serde-saphyr, `Err` saying what differs.
+#[doc(hidden)]
+pub fn fast_yaml_agrees(text: &str) -> Result<bool, String> {
+    fast_yaml::differential(text)
 }
 
 /// Loads every object the gate reads from the given files and directories, with the default

@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 sanitizer=${FUZZ_SANITIZER:-none}
-targets=${FUZZ_TARGETS:-snapshot_yaml snapshot_json config facts_file rule_cases admission_review}
+targets=${FUZZ_TARGETS:-snapshot_yaml snapshot_json config facts_file rule_cases admission_review yaml_fast_path}
 if [ "$sanitizer" != none ]; then export RUSTC_BOOTSTRAP=1; fi
 command -v cargo-fuzz >/dev/null || { echo "run.sh: install cargo-fuzz first: cargo install cargo-fuzz --locked" >&2; exit 2; }
 
@@ -25,7 +25,7 @@ command -v cargo-fuzz >/dev/null || { echo "run.sh: install cargo-fuzz first: ca
 seeds=$here/seeds
 make_seeds() {
 rm -rf "$seeds"
-mkdir -p "$seeds"/{snapshot_yaml,snapshot_json,config,facts_file,rule_cases,admission_review}
+mkdir -p "$seeds"/{snapshot_yaml,snapshot_json,config,facts_file,rule_cases,admission_review,yaml_fast_path}
 # AdmissionReviews of the five resources (what the API server sends `tollgate serve`).
 cp "$here"/admission_seeds/*.json "$seeds/admission_review/"
 n=0
@@ -48,6 +48,13 @@ for f in sorted(glob.glob(sys.argv[1] + '*/*.yaml')):
         if doc: items.extend(doc.get('items') or [] if doc.get('kind') == 'List' else [doc])
 json.dump({'apiVersion': 'v1', 'kind': 'List', 'items': items}, sys.stdout, indent=2)
 PY
+done
+# The fast YAML reader against serde-saphyr: every YAML seed above, and the repository's other
+# YAML files (manifests, rule tests: flow collections and block scalars it must give up on or
+# read exactly).
+cp "$seeds"/snapshot_yaml/* "$seeds/yaml_fast_path/"
+for f in "$root"/examples/*/*.yaml "$root"/policies/tests/*.yaml "$root"/tests/emulator/data/*/*.yaml; do
+    [ -f "$f" ] && cp "$f" "$seeds/yaml_fast_path/x-$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 # tollgate.yaml examples: the ```yaml blocks of the README and the docs that configure the gate.
 awk -v out="$seeds/config/md" '

@@ -50,13 +50,25 @@ pub(super) fn parse_file(text: &str, file: &str) -> Result<Parsed, SnapshotError
 }
 
 /// The documents of one file read the fast way (List items decoded as they are read, see
-/// [`super::stream`]), or `None` when the file needs the plain way ([`parse_documents`]), which
+/// [`super::stream`]; YAML by [`super::fast_yaml`] when it can, else by serde-saphyr), or `None` when the file needs the plain way ([`parse_documents`]), which
 /// also gives every error. Empty documents are dropped.
 fn parse_streamed(text: &str, file: &str) -> Option<Vec<Doc>> {
     let docs = if file.ends_with(".json") {
         vec![serde_json::from_str::<Doc>(text).ok()?]
     } else {
-        serde_saphyr::from_multiple_with_options::<Doc>(text, yaml_options(text.len())).ok()?
+        match super::fast_yaml::documents(text) {
+            Ok(docs) => docs,
+            Err(g) => {
+                tracing::debug!(
+                    file,
+                    reason = g.reason,
+                    offset = g.at,
+                    "YAML outside the fast reader's subset: read by serde-saphyr"
+                );
+                serde_saphyr::from_multiple_with_options::<Doc>(text, yaml_options(text.len()))
+                    .ok()?
+            }
+        }
     };
     Some(
         docs.into_iter()
