@@ -142,3 +142,53 @@ fn the_rules_digest_covers_the_configuration() {
     assert!(plain.rules_digest().starts_with("sha256:"));
     assert_ne!(plain.rules_digest(), configured.rules_digest());
 }
+
+/// Loading while gathering decides as loading then running, and reports the first problem
+/// of the sequential order: the pack, then the promotion, then the facts.
+#[test]
+fn loading_while_gathering_keeps_the_sequential_results_and_error_order() {
+    let seed = root().join("examples/seed/c-manual-trigger");
+    let source = FactsSource::Snapshot(vec![seed], snapshot::LoadLimits::default());
+    let dirs = [root().join("policies")];
+    let loaded = Gate::load_and_gather(&dirs, None, || Ok(promotion()), &source).unwrap();
+    let facts = loaded.facts.expect("an offline source is gathered");
+    let sequential = gate().run(&source, &promotion(), CheckOptions::default(), None);
+    let sequential = sequential.unwrap().checked;
+    assert_eq!(facts, sequential.facts);
+    let checked = loaded.gate.check(facts, CheckOptions::default());
+    assert_eq!(checked.decision(), sequential.decision());
+
+    let missing = FactsSource::Snapshot(
+        vec![root().join("no/such/snapshot")],
+        snapshot::LoadLimits::default(),
+    );
+    let bad_promotion = || Err(Error::Usage("bad promotion".into()));
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::write(broken.path().join("r.rhai"), "//! t\nlet = ;").unwrap();
+    let err =
+        |dirs: &[PathBuf], p: &dyn Fn() -> Result<Promotion, Error>| match Gate::load_and_gather(
+            dirs, None, p, &missing,
+        ) {
+            Ok(_) => panic!("loads"),
+            Err(e) => e.to_string(),
+        };
+    let pack = err(&[broken.path().to_path_buf()], &bad_promotion);
+    assert!(pack.contains("r.rhai"), "{pack}");
+    assert_eq!(err(&dirs, &bad_promotion), "bad promotion");
+    let facts = err(&dirs, &|| Ok(promotion()));
+    assert!(facts.contains("no/such/snapshot"), "{facts}");
+}
+
+/// A live source is not read while loading (no connection before the pack compiles).
+#[test]
+fn a_live_source_is_left_to_run() {
+    let source = FactsSource::Live(crate::cluster::ConnectOptions {
+        kubeconfig: Some(root().join("no/such/kubeconfig")),
+        context: None,
+        namespace: None,
+        request_timeout: None,
+    });
+    let dirs = [root().join("policies")];
+    let loaded = Gate::load_and_gather(&dirs, None, || Ok(promotion()), &source).unwrap();
+    assert!(loaded.facts.is_none());
+}
