@@ -187,16 +187,26 @@ fn compile_each(
     if sources.len() < PARALLEL_FROM {
         return sources.iter().map(one).collect();
     }
-    // Halves of about equal text: parsing time follows the text's length.
-    let total: usize = sources.iter().map(|s| s.text.len()).sum();
-    let mut seen = 0;
-    let half = sources
+    // Halves of about equal code: parsing time follows the code's length, not the comments'
+    // (a rule's `//!` header can be half of its text).
+    let code = |s: &RuleSource| -> usize {
+        s.text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .map(str::len)
+            .sum()
+    };
+    let prefix: Vec<usize> = sources
         .iter()
-        .position(|s| {
-            seen += s.text.len();
-            seen * 2 >= total
+        .scan(0, |sum, s| {
+            *sum += code(s);
+            Some(*sum)
         })
-        .map_or(sources.len() / 2, |i| i + 1);
+        .collect();
+    let total = prefix.last().copied().unwrap_or(0);
+    let half = (1..sources.len())
+        .min_by_key(|&i| (prefix[i - 1] * 2).abs_diff(total))
+        .unwrap_or(sources.len() / 2);
     let (first, second) = sources.split_at(half);
     std::thread::scope(|s| {
         let helper = std::thread::Builder::new()
