@@ -3,10 +3,10 @@
 use crate::cli::CheckArgs;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::gate::{CheckOptions, Gate, Outcome};
+use crate::gate::CheckOptions;
 use crate::report::Report;
 
-use super::input::{facts_source, fail_on, promotion};
+use super::input::{facts_source, fail_on, gate, promotion};
 use super::output::{finish_recorded, report_and_record};
 
 /// The report `check` would print, without printing it (benchmarks, embedding).
@@ -16,26 +16,13 @@ pub fn check_report(args: &CheckArgs) -> Result<Report, Error> {
 
 /// The report and, with `--record`, the record of the decision.
 fn decide(args: &CheckArgs) -> Result<(Report, Option<Vec<u8>>), Error> {
-    let source = facts_source(&args.source);
-    // An offline source's facts are read while the pack compiles.
-    let loaded = Gate::load_and_gather(
-        &args.policy.policies,
-        args.policy.config.as_deref(),
-        || promotion(&args.promotion, &args.source),
-        &source,
-    )?;
+    let gate = gate(&args.policy)?;
+    let promotion = promotion(&args.promotion, &args.source)?;
     let opts = CheckOptions {
         fail_on: fail_on(&args.policy),
         plan: None,
     };
-    let gate = loaded.gate;
-    let outcome = match loaded.facts {
-        Some(facts) => Outcome {
-            checked: gate.check(facts, opts),
-            acted: None,
-        },
-        None => gate.run(&source, &loaded.promotion, opts, None)?,
-    };
+    let outcome = gate.run(&facts_source(&args.source), &promotion, opts, None)?;
     report_and_record("check", outcome, true, &gate, args.record.is_some())
 }
 

@@ -4,16 +4,10 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, Settings};
 use crate::error::Error;
-use crate::facts::Facts;
 use crate::policy::{Evaluator, RuleSet};
 use crate::policy_files;
 
-use super::source::{gather_offline, FactsSource, Offline, Promotion};
 use super::Gate;
-
-/// The gathering thread's stack: the main thread's usual 8 MiB, so nesting limits that hold
-/// on the main thread hold there too.
-const GATHER_STACK: usize = 8 << 20;
 
 /// Where rules are read from when no directory is given.
 pub const DEFAULT_POLICY_DIR: &str = "policies";
@@ -73,75 +67,6 @@ impl Gate {
         let evaluator = Evaluator::new();
         let rules = read_pack(&evaluator, policy_dirs)?;
         Gate::new(settings, evaluator, rules)
-    }
-}
-
-/// A gate, and the facts of one promotion when its source is offline (a snapshot or a facts
-/// file); `None` for a live cluster, which [`Gate::run`] reads.
-pub struct Loaded {
-    pub gate: Gate,
-    pub promotion: Promotion,
-    pub facts: Option<Facts>,
-}
-
-impl Gate {
-    /// [`Gate::load`], then `promotion`, then, for an offline source, its facts — with the
-    /// facts read on a second thread while the pack compiles: in a short `check` process
-    /// both are most of the work. Errors come in the order of the sequential steps (the
-    /// configuration, the pack, the promotion, then the facts), and gathering neither logs
-    /// nor writes, so the result is the sequential one. A live source is not touched here
-    /// (no connection is made before the pack compiles).
-    pub fn load_and_gather(
-        policy_dirs: &[PathBuf],
-        config: Option<&Path>,
-        promotion: impl FnOnce() -> Result<Promotion, Error>,
-        source: &FactsSource,
-    ) -> Result<Loaded, Error> {
-        let settings = load_settings(config)?;
-        let offline = !matches!(source, FactsSource::Live(_));
-        // Offline, the promotion is pure argument parsing, done now; live, it may read the
-        // kubeconfig, which stays after the pack as in `Gate::load` then `run`.
-        let (parsed, later) = if offline {
-            (Some(promotion()), None)
-        } else {
-            (None, Some(promotion))
-        };
-        let (evaluator, rules, gathered) = std::thread::scope(|s| {
-            // Only references: `Copy`, so it can run here too if no thread can be had.
-            let gather = || match &parsed {
-                Some(Ok(p)) => match gather_offline(source, p, &settings) {
-                    Offline::Facts(facts) => Some(facts),
-                    Offline::Live(_) => None,
-                },
-                _ => None,
-            };
-            let helper = std::thread::Builder::new()
-                .name("gather".into())
-                .stack_size(GATHER_STACK)
-                .spawn_scoped(s, gather);
-            let evaluator = Evaluator::new();
-            let rules = read_pack(&evaluator, policy_dirs);
-            let gathered = match helper {
-                Ok(h) => h
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                // No thread to be had: gather here, after compiling.
-                Err(_) => gather(),
-            };
-            (evaluator, rules, gathered)
-        });
-        let gate = Gate::new(settings, evaluator, rules?)?;
-        let promotion = match (parsed, later) {
-            (Some(parsed), _) => parsed?,
-            (None, Some(later)) => later()?,
-            (None, None) => return Err(Error::Internal("no promotion to check".into())),
-        };
-        let facts = gathered.transpose()?;
-        Ok(Loaded {
-            gate,
-            promotion,
-            facts,
-        })
     }
 }
 

@@ -24,9 +24,7 @@ use crate::verdict::{decide, deny_builtin, Context, Decision, FailOn, Verdict};
 /// The id of the gate's own denial when target discovery could not search everywhere.
 pub const DISCOVERY_CHECK: &str = "tollgate/discovery-complete";
 
-pub use load::{
-    config_path, load_settings, read_config_text, read_pack, Loaded, DEFAULT_POLICY_DIR,
-};
+pub use load::{config_path, load_settings, read_config_text, read_pack, DEFAULT_POLICY_DIR};
 pub use run::{ActRequest, Outcome};
 pub use source::{
     facts_from_value, gather, gather_live, parse_facts_document, FactsSource, Promotion, Requester,
