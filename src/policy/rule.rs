@@ -134,9 +134,9 @@ pub(crate) fn compile_all(engine: &Engine, sources: Vec<RuleSource>) -> Compiled
     }
     let mut rules: Vec<(Rule, Analysis)> = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let compiled = compile_each(engine, &libraries, &scope, &sources);
-    for (src, compiled) in sources.iter().zip(compiled) {
-        match compiled {
+    for src in sources {
+        let library = libraries.get(&dir_of(&src.path));
+        match compile_one(engine, library, &scope, &src) {
             Ok(rule) => {
                 if let Some(first) = seen.get(&rule.0.id) {
                     errors.push(script_error(
@@ -163,67 +163,6 @@ pub(crate) fn compile_all(engine: &Engine, sources: Vec<RuleSource>) -> Compiled
         errors,
         libraries,
     }
-}
-
-/// Packs with fewer rules are compiled on the calling thread alone (a thread costs more).
-const PARALLEL_FROM: usize = 8;
-/// The compiling thread's stack: the main thread's usual 8 MiB, so a deeply nested rule
-/// stops at the engine's expression-depth limit there as on the main thread.
-const COMPILE_STACK: usize = 8 << 20;
-
-/// Each rule of `sources` compiled, in order. The Rhai parser is most of what a `check`
-/// process itself computes (BENCHMARKS.md), so a larger pack is compiled in two halves at
-/// once; every rule is compiled the same way on either thread, and a panic is passed on.
-fn compile_each(
-    engine: &Engine,
-    libraries: &BTreeMap<String, Library>,
-    scope: &Scope,
-    sources: &[RuleSource],
-) -> Vec<Result<(Rule, Analysis), ScriptError>> {
-    let one = |src: &RuleSource| {
-        let library = libraries.get(&dir_of(&src.path));
-        compile_one(engine, library, scope, src)
-    };
-    if sources.len() < PARALLEL_FROM {
-        return sources.iter().map(one).collect();
-    }
-    // Halves of about equal code: parsing time follows the code's length, not the comments'
-    // (a rule's `//!` header can be half of its text).
-    let code = |s: &RuleSource| -> usize {
-        s.text
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .map(str::len)
-            .sum()
-    };
-    let prefix: Vec<usize> = sources
-        .iter()
-        .scan(0, |sum, s| {
-            *sum += code(s);
-            Some(*sum)
-        })
-        .collect();
-    let total = prefix.last().copied().unwrap_or(0);
-    let half = (1..sources.len())
-        .min_by_key(|&i| (prefix[i - 1] * 2).abs_diff(total))
-        .unwrap_or(sources.len() / 2);
-    let (first, second) = sources.split_at(half);
-    std::thread::scope(|s| {
-        let helper = std::thread::Builder::new()
-            .name("compile".into())
-            .stack_size(COMPILE_STACK)
-            .spawn_scoped(s, || second.iter().map(one).collect::<Vec<_>>());
-        let mut out: Vec<_> = first.iter().map(one).collect();
-        match helper {
-            Ok(h) => match h.join() {
-                Ok(rest) => out.extend(rest),
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            // No thread to be had: the calling thread compiles the rest.
-            Err(_) => out.extend(second.iter().map(one)),
-        }
-        out
-    })
 }
 
 fn compile_one(

@@ -283,9 +283,8 @@ fn deep_recursion_through_nested_expressions_is_an_error_not_a_crash() {
     assert!(rendered(&r).contains("nested function calls"), "{r:?}");
 }
 
-/// A pack large enough to be compiled on two threads reports what a sequential compile does:
-/// every problem, in source order (a duplicate id names the first definition, whichever
-/// thread compiled it), and the rules sorted by id.
+/// A larger pack reports every problem, in source order (a duplicate id names the first
+/// definition), and its rules sorted by id.
 #[test]
 fn a_large_pack_reports_every_problem_in_source_order() {
     let rule = |dir: &str, id: &str, body: &str| RuleSource {
