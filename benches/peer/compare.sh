@@ -3,15 +3,21 @@
 # the same facts, both release builds, with hyperfine. Installs nothing; needs hyperfine
 # (`apt-get install -y hyperfine`) and the two release binaries, which it builds:
 #   cargo build --release -p tollgate -p tollgate-peer --features tollgate-peer/peer --bins
-# Usage: benches/peer/compare.sh [RUNS]   (from anywhere; default 100 runs per command)
+# Usage: benches/peer/compare.sh [RUNS] [ROUNDS]   (from anywhere; default 20 runs × 5 rounds)
+# The commands alternate: each round runs every command RUNS times, in turn, the order reversed
+# every other round, so drift of a shared machine's load falls on all of them alike. Mean and
+# median are over every run of every round. TOLLGATE=path/to/tollgate adds that build as a
+# third column (e.g. the build before a change), compared in the same rounds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-runs="${1:-100}"
+runs="${1:-20}"
+rounds="${2:-5}"
 command -v hyperfine >/dev/null || { echo "compare.sh needs hyperfine: apt-get install -y hyperfine" >&2; exit 2; }
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --quiet --release -p tollgate -p tollgate-peer --features tollgate-peer/peer --bins
 tg="$target/release/tollgate"
 rg="$target/release/regorus-eval"
+other="${TOLLGATE:-}"
 seed=examples/seed/c-manual-trigger
 promotion=(dev/simple-app:latest dev/simple-app:promote)
 at=(--time 2024-03-06T12:00:00Z)
@@ -21,15 +27,42 @@ facts="$work/facts.json"
 "$tg" facts "${promotion[@]}" --snapshot "$seed" "${at[@]}" > "$facts"
 "$rg" benches/peer/rego "$facts" > /dev/null
 
-# Mean seconds of one command, from hyperfine's JSON export.
-mean() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["mean"])' "$@"; }
-compare() { # name, tollgate command, regorus command
-  hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/$1.json" -n tollgate "$2" -n regorus "$3" >&2
-  local a b
-  a=$(mean "$work/$1.json" 0); b=$(mean "$work/$1.json" 1)
-  python3 -c 'import sys; a,b=float(sys.argv[2]),float(sys.argv[3]); print(f"| {sys.argv[1]} | {a*1e3:.2f} ms | {b*1e3:.2f} ms | {a/b:.2f}× |")' "$1" "$a" "$b"
+echo "load average before: $(uptime | sed 's/.*load average: //')"
+compare() { # name, tollgate arguments (after the binary), regorus command
+  local name=$1 args=$2 peer=$3 r i
+  local names=(tollgate regorus) cmds=("$tg $args" "$peer")
+  [ -z "$other" ] || { names+=(other); cmds+=("$other $args"); }
+  for r in $(seq "$rounds"); do
+    local list=()
+    for i in "${!names[@]}"; do
+      # Every other round in reverse order.
+      [ $((r % 2)) -eq 1 ] && list+=(-n "${names[i]}" "${cmds[i]}") || list=(-n "${names[i]}" "${cmds[i]}" "${list[@]}")
+    done
+    # -i: `regorus-eval` alone exits 2 (usage); the checks were run once above.
+    hyperfine -N -i --warmup 3 --runs "$runs" --export-json "$work/$r.json" "${list[@]}" > /dev/null 2>&1
+  done
+  python3 - "$name" "$work" "$rounds" <<'EOF'
+import json, statistics, sys
+name, work, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+times = {}
+for r in range(1, rounds + 1):
+    for res in json.load(open(f"{work}/{r}.json"))["results"]:
+        times.setdefault(res["command"], []).extend(res["times"])
+mean = {k: statistics.mean(v) * 1e3 for k, v in times.items()}
+med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+row = f"| {name} | {mean['tollgate']:.2f} / {med['tollgate']:.2f} ms | {mean['regorus']:.2f} / {med['regorus']:.2f} ms"
+row += f" | **{mean['tollgate'] / mean['regorus']:.2f}×** / {med['tollgate'] / med['regorus']:.2f}×"
+if "other" in times:
+    row += f" | {mean['other']:.2f} / {med['other']:.2f} ms | {mean['other'] / mean['regorus']:.2f}× / {med['other'] / med['regorus']:.2f}×"
+print(row + " |")
+EOF
 }
-echo "| what | tollgate | regorus-eval | ratio |"
-echo "|---|---|---|---|"
-compare "check --facts" "$tg check ${promotion[*]} --facts $facts -o json" "$rg benches/peer/rego $facts"
-compare "check --snapshot (seed)" "$tg check ${promotion[*]} --snapshot $seed ${at[*]} -o json" "$rg benches/peer/rego $facts"
+head="| what (mean / median of $((runs * rounds)) runs) | tollgate | regorus-eval | ratio (mean / median) |"
+sep="|---|---|---|---|"
+[ -z "$other" ] || { head+=" \$TOLLGATE | its ratio |"; sep+="---|---|"; }
+echo "$head"
+echo "$sep"
+compare "check --facts" "check ${promotion[*]} --facts $facts -o json" "$rg benches/peer/rego $facts"
+compare "check --snapshot (seed)" "check ${promotion[*]} --snapshot $seed ${at[*]} -o json" "$rg benches/peer/rego $facts"
+compare "--version (process start alone)" "--version" "$rg"
+echo "load average after: $(uptime | sed 's/.*load average: //')"

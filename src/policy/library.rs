@@ -6,7 +6,7 @@
 //! self-contained against them, so at run time no resolver is consulted at all.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::{Engine, FnAccess, Module, Scope, AST};
@@ -29,7 +29,19 @@ pub(crate) struct LibModule {
 /// The library of one policy directory, and the engine that compiles its rules.
 pub(crate) struct Library {
     pub modules: BTreeMap<String, LibModule>,
-    pub engine: Engine,
+    /// The evaluated modules, by name: the engine's only module resolver.
+    resolver: StaticModuleResolver,
+    /// Built on first use: only a rule that imports needs it, and building an engine
+    /// registers every package again (a measurable part of a whole `check` process).
+    engine: OnceLock<Engine>,
+}
+
+impl Library {
+    /// The hardened engine whose only module resolver serves this library's modules.
+    pub fn engine(&self) -> &Engine {
+        self.engine
+            .get_or_init(|| build_engine_with_modules(self.resolver.clone()))
+    }
 }
 
 /// `("policies", "targets")` for `policies/lib/targets.rhai`; `None` for a rule.
@@ -82,7 +94,8 @@ pub(crate) fn build(
             dir,
             Library {
                 modules,
-                engine: build_engine_with_modules(resolver),
+                resolver,
+                engine: OnceLock::new(),
             },
         );
     }

@@ -4,11 +4,12 @@
 //! The registered functions are owned by the shared engine, so they reach the current
 //! promotion's RBAC facts through a thread-local installed for one evaluation (evaluation is
 //! synchronous on one thread, as for the outcome sink). Indexes are built on a lookup's first
-//! call, so a rule that never calls one pays nothing. Documented in `policies/README.md`.
+//! call, so a rule that never calls one pays nothing, and are kept with the facts document
+//! they index ([`super::IndexedFacts`]): evaluating it again builds nothing. Documented in
+//! `policies/README.md`.
 
-use std::cell::{OnceCell, RefCell};
-use std::rc::Rc;
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult};
 
@@ -25,13 +26,14 @@ enum Source {
     Owned(Rbac),
 }
 
-/// The RBAC facts of one evaluation and their indexes (positions in the lists, in facts order).
+/// The RBAC facts of one facts document and their indexes (positions in the lists, in facts
+/// order). `OnceLock`: a prepared document may be evaluated on several threads.
 pub(crate) struct RbacIndex {
     source: Source,
-    by_id: OnceCell<HashIndex>,
-    by_subject: OnceCell<HashIndex>,
-    by_role: OnceCell<HashIndex>,
-    pullers_by_subject: OnceCell<HashIndex>,
+    by_id: OnceLock<HashIndex>,
+    by_subject: OnceLock<HashIndex>,
+    by_role: OnceLock<HashIndex>,
+    pullers_by_subject: OnceLock<HashIndex>,
 }
 
 /// A compact index: `(hash of the key, position)` sorted, so a key's positions are one range in
@@ -91,10 +93,10 @@ impl RbacIndex {
     fn over(source: Source) -> Self {
         RbacIndex {
             source,
-            by_id: OnceCell::new(),
-            by_subject: OnceCell::new(),
-            by_role: OnceCell::new(),
-            pullers_by_subject: OnceCell::new(),
+            by_id: OnceLock::new(),
+            by_subject: OnceLock::new(),
+            by_role: OnceLock::new(),
+            pullers_by_subject: OnceLock::new(),
         }
     }
 
@@ -196,18 +198,18 @@ fn has_id(b: &Binding, id: &str) -> bool {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Rc<RbacIndex>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Arc<RbacIndex>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with `index` answering the lookups (none: a lookup errors, naming why).
-pub(crate) fn with_index<T>(index: Option<RbacIndex>, f: impl FnOnce() -> T) -> T {
-    let previous = CURRENT.with(|c| c.replace(index.map(Rc::new)));
+pub(crate) fn with_index<T>(index: Option<Arc<RbacIndex>>, f: impl FnOnce() -> T) -> T {
+    let previous = CURRENT.with(|c| c.replace(index));
     let out = f();
     CURRENT.with(|c| *c.borrow_mut() = previous);
     out
 }
 
-fn current(name: &str) -> Result<Rc<RbacIndex>, Box<EvalAltResult>> {
+fn current(name: &str) -> Result<Arc<RbacIndex>, Box<EvalAltResult>> {
     CURRENT.with(|c| c.borrow().clone()).ok_or_else(|| {
         format!("{name}(): the rbac facts are not available to lookups here (the facts document does not match the facts schema)").into()
     })
@@ -306,6 +308,45 @@ mod tests {
             &[r#"binding("x");"#],
         );
         assert_eq!(m, [format!("4 {}", sample_facts().rbac.pullers.len())]);
+    }
+
+    /// A prepared document answers every lookup as fresh facts do, however often it is
+    /// evaluated (its indexes are built once, then reused), and other facts get their own.
+    #[test]
+    fn prepared_facts_give_the_same_answers_every_time() {
+        use crate::policy::IndexedFacts;
+        use std::sync::Arc;
+        let rules = compile(vec![RuleSource {
+            path: "policies/r.rhai".into(),
+            text: r#"//! t
+                for b in bindings_of("Group", "system:serviceaccounts:prod") { deny(`${b.namespace}/${b.name}`); }
+                deny(`${bindings_to("system:image-puller").len()} ${binding("dev/view").role.name}`);
+                for p in pullers_of("Group", "system:serviceaccounts:prod") { deny(p.via); }"#
+                .into(),
+        }])
+        .unwrap();
+        let settings = Settings::default();
+        let evaluator = Evaluator::new();
+        let messages = |r: Vec<crate::policy::RuleResult>| r[0].messages.clone();
+        let fresh = messages(evaluator.evaluate(&rules, &sample_facts(), &settings));
+        assert_eq!(fresh.len(), 4, "{fresh:?}");
+        let prepared = IndexedFacts::new(Arc::new(sample_facts()));
+        for _ in 0..3 {
+            assert_eq!(
+                messages(evaluator.evaluate_indexed(&rules, &prepared, &settings)),
+                fresh
+            );
+        }
+        let mut other = sample_facts();
+        other.rbac.bindings.retain(|b| b.name != "view");
+        let other = IndexedFacts::new(Arc::new(other));
+        // `binding("dev/view")` is `()` there: reading `.role` of it is the rule's error.
+        let r = evaluator.evaluate_indexed(&rules, &other, &settings);
+        assert_eq!(r[0].outcome, Outcome::Error, "{:?}", r[0].messages);
+        assert_eq!(
+            messages(evaluator.evaluate_indexed(&rules, &prepared, &settings)),
+            fresh
+        );
     }
 
     /// Facts that do not match the schema (a `tollgate test` case marked `unchecked`) have no

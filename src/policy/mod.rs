@@ -29,7 +29,7 @@ pub use engine::{
     build_engine, MAX_ARRAY_SIZE, MAX_CALL_LEVELS, MAX_EXPR_DEPTH, MAX_FN_EXPR_DEPTH,
     MAX_FUNCTIONS, MAX_MAP_SIZE, MAX_MODULES, MAX_OPERATIONS, MAX_STRING_SIZE, MAX_VARIABLES,
 };
-pub use eval::{Evaluator, Outcome, RuleResult};
+pub use eval::{Evaluator, IndexedFacts, Outcome, RuleResult};
 pub use explain::{render_value, FactRead, MAX_FACTS_READ};
 pub use lint::{lint, LintReport};
 pub use rule::{compile, Rule, RuleSet, INJECTED_NAMES};

@@ -206,7 +206,7 @@ fn compile_one(
         if let Some(lib) = library {
             // Resolve the imports now and embed them: at run time no resolver is consulted.
             ast = lib
-                .engine
+                .engine()
                 .compile_into_self_contained(scope, &src.text)
                 .map_err(|e| {
                     err(

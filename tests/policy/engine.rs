@@ -282,3 +282,42 @@ fn deep_recursion_through_nested_expressions_is_an_error_not_a_crash() {
     ));
     assert!(rendered(&r).contains("nested function calls"), "{r:?}");
 }
+
+/// A larger pack reports every problem, in source order (a duplicate id names the first
+/// definition), and its rules sorted by id.
+#[test]
+fn a_large_pack_reports_every_problem_in_source_order() {
+    let rule = |dir: &str, id: &str, body: &str| RuleSource {
+        path: format!("{dir}/{id}.rhai"),
+        text: format!("//! Rule {id}\n//! Fix: nothing\n{body}\n"),
+    };
+    let mut sources: Vec<RuleSource> = (0..12)
+        .map(|i| rule("one", &format!("r{i:02}"), "let x = 1;"))
+        .collect();
+    sources[1] = rule("one", "r01", "let = ;");
+    sources[10] = rule("one", "r10", "deny(;");
+    sources.push(rule("two", "r00", "let y = 2;"));
+    let errors = match compile(sources.clone()) {
+        Err(PolicyError::Invalid(errors)) => errors,
+        other => panic!("expected problems, got {other:?}"),
+    };
+    let files: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
+    assert_eq!(files, ["one/r01.rhai", "one/r10.rhai", "two/r00.rhai"]);
+    assert!(
+        errors[2].message.contains("one/r00.rhai"),
+        "{}",
+        errors[2].message
+    );
+
+    sources.truncate(12);
+    sources[1] = rule("one", "r01", "let x = 1;");
+    sources[10] = rule("one", "r10", "let x = 1;");
+    sources.reverse();
+    let ids: Vec<String> = compile(sources)
+        .unwrap()
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    let expected: Vec<String> = (0..12).map(|i| format!("r{i:02}")).collect();
+    assert_eq!(ids, expected);
+}

@@ -11,7 +11,9 @@ fn run(dir: &str, facts: &str) -> Result<bool, String> {
     let text = std::fs::read_to_string(facts).map_err(|e| format!("{facts}: {e}"))?;
     let decision = peer.evaluate(input_of(&text)?)?;
     let json = decision.to_json_str().map_err(|e| e.to_string())?;
-    println!("{json}");
+    // The decision is this tool's output (`print!` is reserved for the CLI's reports).
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{json}").map_err(|e| e.to_string())?;
     Ok(decision["allowed"] == regorus::Value::Bool(true))
 }
 
