@@ -26,6 +26,7 @@ pub const DISCOVERY_CHECK: &str = "tollgate/discovery-complete";
 
 pub use load::{config_path, load_settings, read_config_text, read_pack, DEFAULT_POLICY_DIR};
 pub use run::{ActRequest, Outcome};
+pub(crate) use source::typed_facts_acceptable;
 pub use source::{
     facts_from_value, gather, gather_live, parse_facts_document, FactsSource, Promotion, Requester,
 };

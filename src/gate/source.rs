@@ -201,8 +201,13 @@ pub fn parse_facts_document(text: &str) -> Result<Facts, String> {
 fn facts_typed(text: &str) -> Option<Facts> {
     gather::unique_keys::check(text).ok()?;
     let facts: Facts = serde_json::from_str(text).ok()?;
-    let valid = facts.schema == FACTS_SCHEMA && crate::facts::validate::validate(&facts).is_ok();
-    valid.then_some(facts)
+    typed_facts_acceptable(&facts).then_some(facts)
+}
+
+/// What [`facts_from_value`] checks of facts decoded by some other way: the schema and the
+/// validation (a decision record's typed reader asks the same).
+pub(crate) fn typed_facts_acceptable(facts: &Facts) -> bool {
+    facts.schema == FACTS_SCHEMA && crate::facts::validate::validate(facts).is_ok()
 }
 
 /// [`parse_facts_document`] from a parsed JSON value (a decision record holds one).

@@ -58,8 +58,9 @@ impl Digests for ImageStream {
     }
 }
 
-/// The digest a pull spec names (`…@sha256:…`), or the spec itself.
-fn digest_of(image: &str) -> &str {
+/// The digest a pull spec names (`…@sha256:…`), or the spec itself. `image.seen`'s walk over
+/// unshared lists compares the same way, so index and walk cannot disagree.
+pub(crate) fn digest_of(image: &str) -> &str {
     image.rsplit_once('@').map_or(image, |(_, d)| d)
 }
 

@@ -28,7 +28,7 @@ fn utc(s: &str) -> Option<String> {
 
 /// Whether a pull spec names this digest (`…@sha256:…`, or the bare digest).
 fn names_digest(image: &str, digest: &str) -> bool {
-    image.rsplit_once('@').map_or(image, |(_, d)| d) == digest
+    crate::gather::objs::digest_of(image) == digest
 }
 
 /// `image.seen`: an entry for every environment in `environments` (seen nowhere: empty lists)
@@ -184,26 +184,15 @@ fn runs(objects: &ClusterObjects, digest: &str, settings: &Settings) -> Vec<(Str
     // lands every promotion's lists of thousands of rollouts, nearly all of other images.
     // (workload, namespace, kind): the name first, it tells workloads apart soonest.
     let mut ran: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    // `naming` yields exactly the rollouts whose images name the digest (`Digests`).
     for rc in objects.rcs.naming(digest) {
-        if rc
-            .container_images()
-            .iter()
-            .any(|i| names_digest(i, digest))
-        {
-            if let Some(w) = rc.deployment_config() {
-                ran.insert((w, rc.metadata.ns(), "DeploymentConfig"));
-            }
+        if let Some(w) = rc.deployment_config() {
+            ran.insert((w, rc.metadata.ns(), "DeploymentConfig"));
         }
     }
     for rs in objects.replicasets.naming(digest) {
-        if rs
-            .container_images()
-            .iter()
-            .any(|i| names_digest(i, digest))
-        {
-            if let Some(w) = rs.deployment() {
-                ran.insert((w, rs.metadata.ns(), "Deployment"));
-            }
+        if let Some(w) = rs.deployment() {
+            ran.insert((w, rs.metadata.ns(), "Deployment"));
         }
     }
     if ran.is_empty() {
