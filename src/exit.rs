@@ -1,4 +1,7 @@
-//! The process exit status: the table of docs/design/CLI.md, which CI pipelines depend on.
+//! How the process ends: the exit status (the table of docs/design/CLI.md, which CI pipelines
+//! depend on), the panic guard, and what is left to the OS at exit.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How a run ended.
 ///
@@ -21,6 +24,27 @@ pub enum ExitStatus {
 impl ExitStatus {
     pub fn code(self) -> i32 {
         self as i32
+    }
+}
+
+/// Set once by the binary's `main`: this process exits as soon as its command returns.
+static ENDS_AFTER_COMMAND: AtomicBool = AtomicBool::new(false);
+
+/// Marks this process as one that exits when its command returns (the `tollgate` binary, not a
+/// library caller or a test binary): [`release`] then leaves memory to the operating system.
+pub fn ends_after_command() {
+    ENDS_AFTER_COMMAND.store(true, Ordering::Relaxed);
+}
+
+/// Drops `value`, or, in a process that ends right after its command, leaves it to the OS:
+/// freeing a compiled pack's thousands of AST nodes and the engine's function tables one by one
+/// was about 5 % of a whole `check` process (callgrind, BENCHMARKS.md "Start-up"). Only for
+/// values that own memory and nothing else (no files, locks or connections to close).
+pub fn release<T>(value: T) {
+    if ENDS_AFTER_COMMAND.load(Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop(value);
     }
 }
 

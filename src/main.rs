@@ -13,6 +13,7 @@ use tollgate::exit::{guarded, ExitStatus};
 
 fn main() {
     // Inside the guard: a panic anywhere (argument parsing included) exits 2, not 101.
+    tollgate::exit::ends_after_command();
     let status = guarded(|| {
         let cli = Cli::parse();
         let serving = matches!(cli.command, tollgate::cli::Command::Serve(_));

@@ -23,7 +23,9 @@ fn decide(args: &CheckArgs) -> Result<(Report, Option<Vec<u8>>), Error> {
         plan: None,
     };
     let outcome = gate.run(&facts_source(&args.source), &promotion, opts, None)?;
-    report_and_record("check", outcome, true, &gate, args.record.is_some())
+    let decided = report_and_record("check", outcome, true, &gate, args.record.is_some());
+    crate::exit::release(gate);
+    decided
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus, Error> {

@@ -93,6 +93,11 @@ pub fn fast_yaml_agrees(text: &str) -> Result<bool, String> {
     fast_yaml::differential(text)
 }
 
+/// Below this many bytes in all, a snapshot's files are parsed on the calling thread: starting
+/// threads (and their allocator heaps) costs more than parsing a few small files; it was 1.2 ms
+/// of the seed's 6.9 ms `check --snapshot` (BENCHMARKS.md, "Start-up").
+const PARALLEL_MIN_BYTES: u64 = 256 * 1024;
+
 /// Loads every object the gate reads from the given files and directories, with the default
 /// [`LoadLimits`].
 pub fn load(paths: &[PathBuf]) -> Result<ClusterObjects, SnapshotError> {
@@ -110,7 +115,12 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
     // Files are read and parsed a few at a time in parallel (parsing is most of a big
     // snapshot's cost), then added in order, so duplicates and errors are reported as a
     // sequential read would; only one batch's parsed documents are alive at once.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let small = files.iter().map(|f| f.size).sum::<u64>() < PARALLEL_MIN_BYTES;
+    let workers = if small {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    };
     for batch in files.chunks(workers) {
         for f in batch {
             // Checked from the metadata before reading, and below from what was actually read.
@@ -119,23 +129,11 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
                 return Err(over_total(f, total, limits));
             }
         }
-        let parsed: Vec<Result<(u64, Parsed), SnapshotError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = batch
-                .iter()
-                .map(|f| s.spawn(move || read_and_parse(f, limits)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(SnapshotError::Unusable {
-                            path: "snapshot".into(),
-                            message: "internal error: a parser thread panicked".into(),
-                        })
-                    })
-                })
-                .collect()
-        });
+        let parsed: Vec<Result<(u64, Parsed), SnapshotError>> = if batch.len() < 2 {
+            batch.iter().map(|f| read_and_parse(f, limits)).collect()
+        } else {
+            parse_in_parallel(batch, limits)
+        };
         for (f, result) in batch.iter().zip(parsed) {
             let (read, docs) = result?;
             // The metadata may have understated the file (it grew): count what was read.
@@ -176,6 +174,30 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
         "snapshot loaded"
     );
     Ok(sink.objects)
+}
+
+/// Reads and parses one batch of files, a thread each, results in the batch's order.
+fn parse_in_parallel(
+    batch: &[walk::Found],
+    limits: &LoadLimits,
+) -> Vec<Result<(u64, Parsed), SnapshotError>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = batch
+            .iter()
+            .map(|f| s.spawn(move || read_and_parse(f, limits)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(SnapshotError::Unusable {
+                        path: "snapshot".into(),
+                        message: "internal error: a parser thread panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    })
 }
 
 fn over_total(f: &walk::Found, size: u64, limits: &LoadLimits) -> SnapshotError {
