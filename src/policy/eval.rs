@@ -240,8 +240,8 @@ impl Evaluator {
             // Explaining costs only when there is something to explain, and reads the values
             // the rule saw (its params are still in scope).
             let failed = run.is_err() || !sink.denies.is_empty() || !sink.warns.is_empty();
-            if failed && !rule.reads.is_empty() {
-                (result.facts_read, result.facts_read_omitted) = facts_read(&rule.reads, &scope);
+            if failed && !rule.reads().is_empty() {
+                (result.facts_read, result.facts_read_omitted) = facts_read(rule.reads(), &scope);
             }
             scope.rewind(base);
             result.operations = sink.operations;

@@ -49,11 +49,20 @@ pub fn lint(sources: Vec<RuleSource>) -> LintReport {
         .map(|s| (s.path.clone(), s.text.clone()))
         .collect();
     let engine = build_engine();
-    let compiled = compile_all(&engine, sources);
+    let compiled = compile_all(&engine, sources, true);
     let registered = registered(&engine);
     let mut findings = compiled.errors;
     let mut report = LintReport::default();
     for (rule, analysis) in &compiled.rules {
+        // Always made when asked for (above); the fallback keeps lint whole if that changes.
+        let made;
+        let analysis = match analysis {
+            Some(a) => a,
+            None => {
+                made = super::paths::analyse(&rule.ast);
+                &made
+            }
+        };
         report.rules.push((rule.id.clone(), rule.path.clone()));
         let text = texts.get(&rule.path).map(String::as_str).unwrap_or("");
         let at = |pos: Position, m: String| {

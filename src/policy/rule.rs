@@ -2,7 +2,7 @@
 //! a whole pack at once so every problem is reported, not just the first.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rhai::{Engine, Scope, AST};
 
@@ -43,8 +43,9 @@ pub struct Rule {
     /// The source followed by the library modules it imports: what the rules digest covers.
     pub(crate) compiled_text: Arc<str>,
     /// The fact paths the rule's code reads (static, [`super::paths`]): evaluated against the
-    /// facts to explain a denial.
-    pub(crate) reads: Arc<[FactPath]>,
+    /// facts to explain a denial. Found on first use ([`Rule::reads`]): the walk was 4 % of a
+    /// whole `check` process, and most rules of a run never deny.
+    pub(crate) reads: OnceLock<Arc<[FactPath]>>,
     /// Which of the large facts its code can reach (only those are converted).
     pub(crate) needs: Needs,
 }
@@ -102,7 +103,7 @@ pub(crate) fn compile_with(
     engine: &Engine,
     sources: Vec<RuleSource>,
 ) -> Result<RuleSet, PolicyError> {
-    let c = compile_all(engine, sources);
+    let c = compile_all(engine, sources, false);
     if !c.errors.is_empty() {
         return Err(PolicyError::Invalid(c.errors));
     }
@@ -112,16 +113,22 @@ pub(crate) fn compile_with(
 }
 
 /// Everything compiling a pack found: the rules that compiled (sorted by id, each with its
-/// AST analysis), every problem, and the libraries (for lint).
+/// AST analysis when asked for, or when it imports), every problem, and the libraries (for
+/// lint).
 pub(crate) struct Compiled {
-    pub rules: Vec<(Rule, Analysis)>,
+    pub rules: Vec<(Rule, Option<Analysis>)>,
     pub errors: Vec<ScriptError>,
     pub libraries: BTreeMap<String, Library>,
 }
 
 /// Compiles library modules first (`<dir>/lib/*.rhai`), then every rule against its
-/// directory's library, collecting every problem rather than stopping at the first.
-pub(crate) fn compile_all(engine: &Engine, sources: Vec<RuleSource>) -> Compiled {
+/// directory's library, collecting every problem rather than stopping at the first. `analyse`:
+/// keep every rule's AST analysis (lint); otherwise only an importing rule's is made.
+pub(crate) fn compile_all(
+    engine: &Engine,
+    sources: Vec<RuleSource>,
+    analyse_all: bool,
+) -> Compiled {
     let (libs, sources): (Vec<_>, Vec<_>) = sources
         .into_iter()
         .partition(|s| library_name(&s.path).is_some());
@@ -132,11 +139,11 @@ pub(crate) fn compile_all(engine: &Engine, sources: Vec<RuleSource>) -> Compiled
         // `push`, not `push_constant`: the optimiser would fold a constant `()` into the AST.
         scope.push(name, ());
     }
-    let mut rules: Vec<(Rule, Analysis)> = Vec::new();
+    let mut rules: Vec<(Rule, Option<Analysis>)> = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for src in sources {
         let library = libraries.get(&dir_of(&src.path));
-        match compile_one(engine, library, &scope, &src) {
+        match compile_one(engine, library, &scope, &src, analyse_all) {
             Ok(rule) => {
                 if let Some(first) = seen.get(&rule.0.id) {
                     errors.push(script_error(
@@ -170,7 +177,8 @@ fn compile_one(
     library: Option<&Library>,
     scope: &Scope,
     src: &RuleSource,
-) -> Result<(Rule, Analysis), ScriptError> {
+    analyse_all: bool,
+) -> Result<(Rule, Option<Analysis>), ScriptError> {
     let err = |line, col, msg: String| script_error(&src.path, &src.text, line, col, msg);
     let id = rule_id(&src.path);
     if !is_kebab_case(&id) {
@@ -195,10 +203,12 @@ fn compile_one(
     let mut ast = engine
         .compile_with_scope(scope, &src.text)
         .map_err(|e| from_parse_error(&src.path, &src.text, &e))?;
-    let analysis = analyse(&ast);
+    // A script without the word cannot hold an `import` statement.
+    let analysis = (analyse_all || src.text.contains("import")).then(|| analyse(&ast));
+    let imports = analysis.as_ref().map_or(&[][..], |a| a.imports.as_slice());
     let mut compiled_text: Arc<str> = Arc::from(src.text.as_str());
-    if !analysis.imports.is_empty() {
-        for import in &analysis.imports {
+    if !imports.is_empty() {
+        for import in imports {
             if let Some(e) = check_import(src, import, library) {
                 return Err(e);
             }
@@ -217,11 +227,8 @@ fn compile_one(
                 })?;
             // The rules digest must change when a helper the rule uses changes.
             let mut text = src.text.clone();
-            let names: std::collections::BTreeSet<_> = analysis
-                .imports
-                .iter()
-                .filter_map(|i| i.path.as_ref())
-                .collect();
+            let names: std::collections::BTreeSet<_> =
+                imports.iter().filter_map(|i| i.path.as_ref()).collect();
             for name in names {
                 if let Some(m) = lib.modules.get(name.as_str()) {
                     text.push_str(&format!("\n// imported {}\n{}", m.path, m.text));
@@ -233,7 +240,7 @@ fn compile_one(
     ast.set_source(src.path.as_str());
     // A library function may call a lookup (it cannot see the facts themselves).
     let mut needs = needs_of(&ast);
-    needs.lookups |= !analysis.imports.is_empty();
+    needs.lookups |= !imports.is_empty();
     let rule = Rule {
         id,
         path: src.path.clone(),
@@ -243,7 +250,11 @@ fn compile_one(
         ast,
         text: Arc::from(src.text.as_str()),
         compiled_text,
-        reads: analysis.reads().into(),
+        // The analysis made above is of the AST before its imports were embedded: kept.
+        reads: analysis
+            .as_ref()
+            .map(|a| OnceLock::from(Arc::from(a.reads())))
+            .unwrap_or_default(),
         needs,
     };
     Ok((rule, analysis))
@@ -278,6 +289,11 @@ impl Rule {
     /// recorded on a promoted tag: changing a helper changes the digest).
     pub fn source_text(&self) -> &str {
         &self.compiled_text
+    }
+
+    /// The distinct fact paths the rule's code reads, worth showing as "facts read".
+    pub(crate) fn reads(&self) -> &[FactPath] {
+        self.reads.get_or_init(|| analyse(&self.ast).reads().into())
     }
 }
 
