@@ -9,7 +9,7 @@ use rhai::{Engine, Scope, AST};
 use super::diagnostics::{from_parse_error, script_error};
 use super::engine::build_engine;
 use super::library::{self, check_import, dir_of, library_name, Library};
-use super::needs::{needs_of, Needs};
+use super::needs::{needs_of_script, Needs};
 use super::paths::{analyse, Analysis, FactPath};
 use super::{PolicyError, RuleSource, ScriptError};
 
@@ -239,7 +239,7 @@ fn compile_one(
     }
     ast.set_source(src.path.as_str());
     // A library function may call a lookup (it cannot see the facts themselves).
-    let mut needs = needs_of(&ast);
+    let mut needs = needs_of_script(&ast, &src.text);
     needs.lookups |= !imports.is_empty();
     let rule = Rule {
         id,
