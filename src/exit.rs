@@ -30,8 +30,9 @@ impl ExitStatus {
 /// Set once by the binary's `main`: this process exits as soon as its command returns.
 static ENDS_AFTER_COMMAND: AtomicBool = AtomicBool::new(false);
 
-/// Marks this process as one that exits when its command returns (the `tollgate` binary, not a
-/// library caller or a test binary): [`release`] then leaves memory to the operating system.
+/// Marks this process as one that exits when its one command returns (the `tollgate` binary
+/// running anything but `serve`; never a library caller, a test binary or a server): [`release`]
+/// then leaves memory to the operating system.
 pub fn ends_after_command() {
     ENDS_AFTER_COMMAND.store(true, Ordering::Relaxed);
 }

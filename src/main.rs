@@ -13,10 +13,13 @@ use tollgate::exit::{guarded, ExitStatus};
 
 fn main() {
     // Inside the guard: a panic anywhere (argument parsing included) exits 2, not 101.
-    tollgate::exit::ends_after_command();
     let status = guarded(|| {
         let cli = Cli::parse();
         let serving = matches!(cli.command, tollgate::cli::Command::Serve(_));
+        if !serving {
+            // One command, then exit: what it built can be left to the OS (a server frees).
+            tollgate::exit::ends_after_command();
+        }
         let default = match cli.verbose {
             // A server logs its decisions and reloads by default.
             0 if serving => "info,kube_client=off",

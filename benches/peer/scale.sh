@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The scale curve (issue 9): `tollgate check --snapshot` over the seed state grown by N generated
 # ClusterRoleBindings, as one JSON List and as YAML Lists of 2,000 per file; wall time, CPU and
-# peak RSS from /usr/bin/time, one run per row. Needs the release binaries:
-#   cargo build --release -p tollgate -p tollgate-peer --bins
+# peak RSS from /usr/bin/time, one run per row. Builds the release binaries: tollgate as it
+# ships, and the generator in a target directory of its own (see compare.sh for why).
 # Usage: benches/peer/scale.sh [N...]   (default: 1000 10000 100000 300000)
 # TOLLGATE=path/to/tollgate overrides the binary (e.g. to measure an older build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="${CARGO_TARGET_DIR:-target}"
+[ -n "${TOLLGATE:-}" ] || cargo build --quiet --release -p tollgate --bin tollgate
+CARGO_TARGET_DIR="$target/peer" cargo build --quiet --release -p tollgate-peer --bin gen-snapshot
 tg="${TOLLGATE:-$target/release/tollgate}"
-gen="$target/release/gen-snapshot"
-[ -x "$tg" ] && [ -x "$gen" ] || { echo "build first: cargo build --release -p tollgate -p tollgate-peer --bins" >&2; exit 2; }
+gen="$target/peer/release/gen-snapshot"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 100000 300000)
 work="$(mktemp -d)"

@@ -4,12 +4,18 @@
 use crate::cli::CheckArgs;
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::facts::Facts;
 use crate::gate::{Gate, Outcome};
 use crate::report::{self, OutputFormat, Report};
 use crate::verdict::Decision;
 
 /// The report of an outcome; `dry_run` when nothing was or will be written.
 pub fn report_of(command: &'static str, outcome: Outcome, dry_run: bool) -> Report {
+    report_and_facts(command, outcome, dry_run).0
+}
+
+/// [`report_of`], the facts handed back.
+fn report_and_facts(command: &'static str, outcome: Outcome, dry_run: bool) -> (Report, Facts) {
     let c = outcome.checked;
     let mut report = Report::evaluated(command, &c.facts, c.verdict, c.actions, dry_run);
     if let Some(acted) = outcome.acted {
@@ -17,7 +23,7 @@ pub fn report_of(command: &'static str, outcome: Outcome, dry_run: bool) -> Repo
         report.dry_run = false;
         report.execution = Some(acted.state);
     }
-    report
+    (report, c.facts)
 }
 
 /// The report of an outcome and, when `record`, the bytes of the decision's record (encoded
@@ -29,15 +35,16 @@ pub fn report_and_record(
     gate: &Gate,
     record: bool,
 ) -> Result<(Report, Option<Vec<u8>>), Error> {
-    let facts = record.then(|| outcome.checked.facts.clone());
-    let report = report_of(command, outcome, dry_run);
-    let Some(facts) = facts else {
-        return Ok((report, None));
-    };
-    let now = time::OffsetDateTime::now_utc();
-    let bytes = crate::records::encode(&facts, &report, gate.rules_digest(), now)
-        .map_err(|e| Error::Internal(format!("cannot encode the decision record: {e}")))?;
-    Ok((report, Some(bytes)))
+    let (report, facts) = report_and_facts(command, outcome, dry_run);
+    let bytes = record.then(|| {
+        let now = time::OffsetDateTime::now_utc();
+        crate::records::encode(&facts, &report, gate.rules_digest(), now)
+            .map_err(|e| Error::Internal(format!("cannot encode the decision record: {e}")))
+    });
+    // One promotion per process here: a large cluster's facts are hundreds of thousands of
+    // values to free one by one just before the exit.
+    crate::exit::release(facts);
+    Ok((report, bytes.transpose()?))
 }
 
 /// [`finish`], then the record written to `--record DIR`. A record that cannot be written is

@@ -124,7 +124,12 @@ pub fn gather_offline<'a>(
     Offline::Facts(match source {
         FactsSource::Snapshot(paths, limits) => gather::snapshot::load_with(paths, limits)
             .map_err(Error::from)
-            .and_then(|objects| build(&objects, promotion, promotion.request(), settings)),
+            .and_then(|objects| {
+                let facts = build(&objects, promotion, promotion.request(), settings);
+                // Every object of the snapshot, freed one by one, for a command about to end.
+                crate::exit::release(objects);
+                facts
+            }),
         FactsSource::Objects(objects) => build(objects, promotion, promotion.request(), settings),
         FactsSource::FactsFile(path, max_bytes) => replay(path, *max_bytes, promotion),
         FactsSource::Live(opts) => return Offline::Live(opts),
