@@ -106,6 +106,15 @@ pub fn load(paths: &[PathBuf]) -> Result<ClusterObjects, SnapshotError> {
 
 /// Loads every object the gate reads from the given files and directories.
 pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObjects, SnapshotError> {
+    load_files(paths, limits, PARALLEL_MIN_BYTES)
+}
+
+/// [`load_with`], parsing in parallel from `parallel_min_bytes` in all (tests run both ways).
+fn load_files(
+    paths: &[PathBuf],
+    limits: &LoadLimits,
+    parallel_min_bytes: u64,
+) -> Result<ClusterObjects, SnapshotError> {
     let mut files = Vec::new();
     for p in paths {
         walk::collect(p, limits, &mut files)?;
@@ -115,7 +124,7 @@ pub fn load_with(paths: &[PathBuf], limits: &LoadLimits) -> Result<ClusterObject
     // Files are read and parsed a few at a time in parallel (parsing is most of a big
     // snapshot's cost), then added in order, so duplicates and errors are reported as a
     // sequential read would; only one batch's parsed documents are alive at once.
-    let small = files.iter().map(|f| f.size).sum::<u64>() < PARALLEL_MIN_BYTES;
+    let small = files.iter().map(|f| f.size).sum::<u64>() < parallel_min_bytes;
     let workers = if small {
         1
     } else {

@@ -23,6 +23,50 @@ fn err_of(files: &[(&str, &str)]) -> String {
     load(&[d.path().to_path_buf()]).unwrap_err().to_string()
 }
 
+/// The seed's files, each several times under other object names, in directories.
+fn many_files() -> tempfile::TempDir {
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/seed/c-manual-trigger"
+    );
+    let d = tempfile::tempdir().unwrap();
+    for copy in 0..6 {
+        for sub in ["cluster", "dev", "prod"] {
+            for e in fs::read_dir(format!("{seed}/{sub}")).unwrap() {
+                let p = e.unwrap().path();
+                let text = fs::read_to_string(&p)
+                    .unwrap()
+                    .replace("name: ", &format!("name: c{copy}-"));
+                let to = d.path().join(format!("{copy}/{sub}"));
+                fs::create_dir_all(&to).unwrap();
+                fs::write(to.join(p.file_name().unwrap()), text).unwrap();
+            }
+        }
+    }
+    d
+}
+
+#[test]
+fn files_parsed_in_parallel_or_in_turn_load_the_same_objects_and_errors() {
+    let d = many_files();
+    let paths = [d.path().to_path_buf()];
+    let limits = LoadLimits::default();
+    let parallel = load_files(&paths, &limits, 0).unwrap();
+    let in_turn = load_files(&paths, &limits, u64::MAX).unwrap();
+    assert_eq!(parallel.len(), in_turn.len());
+    assert!(parallel.len() > 100, "{}", parallel.len());
+    assert_eq!(format!("{parallel:?}"), format!("{in_turn:?}"));
+    // Two bad files: both ways report the one a sequential read meets first.
+    fs::write(d.path().join("0/dev/zz-bad.yaml"), "kind: [unclosed\n").unwrap();
+    fs::write(d.path().join("5/prod/zz-bad.yaml"), "kind: [unclosed\n").unwrap();
+    let parallel = load_files(&paths, &limits, 0).unwrap_err().to_string();
+    let in_turn = load_files(&paths, &limits, u64::MAX)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(parallel, in_turn);
+    assert!(parallel.contains("0/dev/zz-bad.yaml"), "{parallel}");
+}
+
 #[test]
 fn loads_lists_single_objects_multi_docs_and_json_recursively() {
     let fix = |f: &str| fs::read_to_string(format!("{FIX}/{f}")).unwrap();
