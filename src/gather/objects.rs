@@ -104,11 +104,12 @@ fn find<'a, T>(
         .ok()
         .map(|i| &list[i])
     } else {
-        list.iter().find(|o| {
-            let m = meta(o);
-            m.ns() == ns && m.name == name
-        })
+        list.iter().find(|o| is_named(meta(o), ns, name))
     }
+}
+
+fn is_named(m: &ObjectMeta, ns: &str, name: &str) -> bool {
+    m.ns() == ns && m.name == name
 }
 
 /// [`find`] in a list whose parts may be shared: unsorted, a walk over the parts (a slice of
@@ -124,10 +125,7 @@ fn find_in<'a, T: Clone>(
         // Only the admission cache keeps lists sorted: lists of its own, no copy is made.
         return find(list, true, ns, name, meta);
     }
-    list.iter().find(|o| {
-        let m = meta(o);
-        m.ns() == ns && m.name == name
-    })
+    list.iter().find(|o| is_named(meta(o), ns, name))
 }
 
 impl ClusterObjects {

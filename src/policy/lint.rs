@@ -49,12 +49,12 @@ pub fn lint(sources: Vec<RuleSource>) -> LintReport {
         .map(|s| (s.path.clone(), s.text.clone()))
         .collect();
     let engine = build_engine();
-    let compiled = compile_all(&engine, sources, true);
+    let compiled = compile_all(&engine, sources);
     let registered = registered(&engine);
     let mut findings = compiled.errors;
     let mut report = LintReport::default();
     for (rule, analysis) in &compiled.rules {
-        // Always made when asked for (above); the fallback keeps lint whole if that changes.
+        // Made at compile only for a rule that imports; any other rule's AST is as compiled.
         let made;
         let analysis = match analysis {
             Some(a) => a,

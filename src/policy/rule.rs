@@ -103,7 +103,7 @@ pub(crate) fn compile_with(
     engine: &Engine,
     sources: Vec<RuleSource>,
 ) -> Result<RuleSet, PolicyError> {
-    let c = compile_all(engine, sources, false);
+    let c = compile_all(engine, sources);
     if !c.errors.is_empty() {
         return Err(PolicyError::Invalid(c.errors));
     }
@@ -112,9 +112,9 @@ pub(crate) fn compile_with(
     Ok(RuleSet { rules, needs })
 }
 
-/// Everything compiling a pack found: the rules that compiled (sorted by id, each with its
-/// AST analysis when asked for, or when it imports), every problem, and the libraries (for
-/// lint).
+/// Everything compiling a pack found: the rules that compiled (sorted by id; a rule that
+/// imports with its AST analysis, made before its modules were embedded), every problem, and
+/// the libraries (for lint).
 pub(crate) struct Compiled {
     pub rules: Vec<(Rule, Option<Analysis>)>,
     pub errors: Vec<ScriptError>,
@@ -122,13 +122,8 @@ pub(crate) struct Compiled {
 }
 
 /// Compiles library modules first (`<dir>/lib/*.rhai`), then every rule against its
-/// directory's library, collecting every problem rather than stopping at the first. `analyse`:
-/// keep every rule's AST analysis (lint); otherwise only an importing rule's is made.
-pub(crate) fn compile_all(
-    engine: &Engine,
-    sources: Vec<RuleSource>,
-    analyse_all: bool,
-) -> Compiled {
+/// directory's library, collecting every problem rather than stopping at the first.
+pub(crate) fn compile_all(engine: &Engine, sources: Vec<RuleSource>) -> Compiled {
     let (libs, sources): (Vec<_>, Vec<_>) = sources
         .into_iter()
         .partition(|s| library_name(&s.path).is_some());
@@ -143,7 +138,7 @@ pub(crate) fn compile_all(
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for src in sources {
         let library = libraries.get(&dir_of(&src.path));
-        match compile_one(engine, library, &scope, &src, analyse_all) {
+        match compile_one(engine, library, &scope, &src) {
             Ok(rule) => {
                 if let Some(first) = seen.get(&rule.0.id) {
                     errors.push(script_error(
@@ -177,7 +172,6 @@ fn compile_one(
     library: Option<&Library>,
     scope: &Scope,
     src: &RuleSource,
-    analyse_all: bool,
 ) -> Result<(Rule, Option<Analysis>), ScriptError> {
     let err = |line, col, msg: String| script_error(&src.path, &src.text, line, col, msg);
     let id = rule_id(&src.path);
@@ -204,7 +198,7 @@ fn compile_one(
         .compile_with_scope(scope, &src.text)
         .map_err(|e| from_parse_error(&src.path, &src.text, &e))?;
     // A script without the word cannot hold an `import` statement.
-    let analysis = (analyse_all || src.text.contains("import")).then(|| analyse(&ast));
+    let analysis = src.text.contains("import").then(|| analyse(&ast));
     let imports = analysis.as_ref().map_or(&[][..], |a| a.imports.as_slice());
     let mut compiled_text: Arc<str> = Arc::from(src.text.as_str());
     if !imports.is_empty() {
